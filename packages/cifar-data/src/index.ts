@@ -1,0 +1,20 @@
+/**
+ * @airbench-ts/cifar-data: CIFAR-10/100 from a directory, the cache or the network,
+ * verified against the official checksums, and airbench's data loader (SPEC §1.1).
+ */
+export { loadCifar10, loadCifar100 } from './load';
+export type { Cifar10, Cifar100, Cifar100Split } from './load';
+export { fetchCifar10, fetchCifar100 } from './fetch';
+export type { DatasetLocation, DownloadSource, FetchOptions } from './fetch';
+export { readCifarBinary } from './binary-format';
+export type { BinaryFormat, DecodedRecords, ImageSplit } from './binary-format';
+export { verifyDirectory } from './verify';
+export type { FileProblem } from './verify';
+export { defaultCacheDir } from './cache-dir';
+export { CIFAR10, CIFAR100 } from './datasets';
+export type { DatasetFile, DatasetSpec } from './datasets';
+export { CifarLoader, CIFAR10_MEAN, CIFAR10_STD } from './loader';
+export type { Batch, FlipPolicy, LabeledImages, LoaderOptions } from './loader';
+export type { ProgressEvent, ProgressOption } from './progress';
+export { AirbenchError, DatasetFileError, DatasetUnavailableError, InvalidArgumentError } from './errors';
+export type { SourceAttempt } from './errors';

@@ -1,0 +1,71 @@
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { loadCifar10, type Cifar10 } from '../src/index';
+import { cifar10Dir } from './cifar10-dir';
+
+let dir: string;
+let data: Cifar10;
+
+beforeAll(async () => {
+  dir = await cifar10Dir();
+  data = await loadCifar10({ dataDir: dir });
+});
+
+function counts(labels: Uint8Array): number[] {
+  const out = new Array<number>(10).fill(0);
+  for (const label of labels) out[label]! += 1;
+  return out;
+}
+
+describe('loadCifar10 on the real dataset', () => {
+  it('has 50,000 training and 10,000 test images in NHWC uint8', () => {
+    expect(data.train.length).toBe(50_000);
+    expect(data.test.length).toBe(10_000);
+    expect(data.train.images).toBeInstanceOf(Uint8Array);
+    expect(data.train.images.length).toBe(50_000 * 32 * 32 * 3);
+    expect(data.test.images.length).toBe(10_000 * 32 * 32 * 3);
+    expect(data.train.labels.length).toBe(50_000);
+    expect(data.location).toEqual({ dir, source: 'directory' });
+  });
+
+  it('has the known first labels and balanced classes', () => {
+    expect(data.classes[data.train.labels[0]!]).toBe('frog');
+    expect(data.train.labels[0]).toBe(6);
+    expect(data.classes[data.test.labels[0]!]).toBe('cat');
+    expect(data.test.labels[0]).toBe(3);
+    expect(counts(data.train.labels)).toEqual(new Array(10).fill(5000));
+    expect(counts(data.test.labels)).toEqual(new Array(10).fill(1000));
+  });
+
+  it('transposes the CHW records to HWC', () => {
+    // Record 1 of test_batch.bin: label byte, then 1024 R, 1024 G, 1024 B values.
+    const raw = readFileSync(join(dir, 'test_batch.bin'));
+    const record = 1 + 3072;
+    for (const [y, x] of [
+      [0, 0],
+      [5, 17],
+      [31, 31],
+    ] as const) {
+      const p = y * 32 + x;
+      for (let c = 0; c < 3; c++) {
+        expect(data.test.images[3072 + p * 3 + c]).toBe(raw[record + 1 + c * 1024 + p]);
+      }
+    }
+  });
+
+  it('accepts the parent folder and $CIFAR10_DIR', async () => {
+    const viaParent = await loadCifar10({ dataDir: dirname(dir) });
+    expect(viaParent.location.dir).toBe(dir);
+    const saved = process.env.CIFAR10_DIR;
+    process.env.CIFAR10_DIR = dir;
+    try {
+      const viaEnv = await loadCifar10({ cacheDir: '/nonexistent-cache', sources: [] });
+      expect(viaEnv.location).toEqual({ dir, source: 'directory' });
+      expect(viaEnv.train.labels).toEqual(data.train.labels);
+    } finally {
+      if (saved === undefined) delete process.env.CIFAR10_DIR;
+      else process.env.CIFAR10_DIR = saved;
+    }
+  });
+});

