@@ -1,0 +1,2 @@
+export { BACKEND_CHOICES, nativeBinding, parseBackendChoice, selectBackend } from './select-backend';
+export type { BackendChoice, BackendInfo } from './select-backend';

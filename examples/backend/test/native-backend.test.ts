@@ -1,0 +1,134 @@
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-core/dist/register_all_gradients';
+import '@tensorflow/tfjs-backend-cpu';
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { nativeBinding, parseBackendChoice, selectBackend } from '../src/index';
+
+const root = fileURLToPath(new URL('../../..', import.meta.url));
+const setupScript = fileURLToPath(new URL('../../../scripts/setup-native-backend.mjs', import.meta.url));
+const nativeBuilt = existsSync(nativeBinding('@tensorflow/tfjs-node'));
+const log: string[] = [];
+
+beforeAll(async () => {
+  await selectBackend({ backend: 'auto', log: (line) => log.push(line) });
+});
+
+describe('the native backend', () => {
+  it('is built wherever it is required (CI sets AIRBENCH_REQUIRE_NATIVE=1)', () => {
+    if (process.env.AIRBENCH_REQUIRE_NATIVE === '1') expect(nativeBuilt).toBe(true);
+    expect(log.some((line) => line.startsWith('backend: '))).toBe(true);
+  });
+
+  it.runIf(nativeBuilt)('is the backend in use, on a recent TensorFlow', () => {
+    expect(tf.getBackend()).toBe('tensorflow');
+    expect(log[0]).toMatch(/^backend: tensorflow \(@tensorflow\/tfjs-node 4\.22\.0, TensorFlow 2\.\d+\.\d+\)$/);
+  });
+
+  it.runIf(nativeBuilt)('a second setup run reuses the build and finishes in seconds', () => {
+    const run = spawnSync(process.execPath, [setupScript, '--json'], { cwd: root, encoding: 'utf8' });
+    expect(run.status).toBe(0);
+    const result = JSON.parse(run.stdout.trim());
+    expect(result).toMatchObject({ ok: true, variant: 'cpu', source: 'existing' });
+    expect(result.seconds).toBeLessThan(30);
+  });
+});
+
+/** Runs `compute` on the cpu backend and on the native one; both results as flat arrays. */
+async function onBoth(compute: () => tf.Tensor | tf.Tensor[]): Promise<[number[][], number[][]]> {
+  const results: number[][][] = [];
+  for (const backend of ['cpu', 'tensorflow']) {
+    await tf.setBackend(backend);
+    const out = tf.tidy(compute);
+    const list = Array.isArray(out) ? out : [out];
+    results.push(list.map((t) => Array.from(t.dataSync())));
+    tf.dispose(list);
+  }
+  await tf.setBackend('tensorflow');
+  return [results[0]!, results[1]!];
+}
+
+/** max |a - b| / max |b|: relative to the output's scale, so near-zero entries do not dominate. */
+function relativeError(actual: number[], expected: number[]): number {
+  let diff = 0;
+  let scale = 0;
+  for (let i = 0; i < expected.length; i++) {
+    diff = Math.max(diff, Math.abs(actual[i]! - expected[i]!));
+    scale = Math.max(scale, Math.abs(expected[i]!));
+  }
+  return diff / scale;
+}
+
+describe.runIf(nativeBuilt)('native kernels agree with the cpu backend (relative tolerance 1e-4)', () => {
+  const x = () => tf.randomNormal<tf.Rank.R4>([4, 9, 9, 5], 0, 1, 'float32', 1);
+  const w = () => tf.randomNormal<tf.Rank.R4>([3, 3, 5, 7], 0, 1, 'float32', 2);
+
+  it.each(['same', 'valid'] as const)('conv2d forward and both gradients (%s padding)', async (pad) => {
+    const [cpu, native] = await onBoth(() => {
+      const [input, filter] = [x(), w()];
+      const dy = tf.randomNormal([4, pad === 'same' ? 9 : 7, pad === 'same' ? 9 : 7, 7], 0, 1, 'float32', 3);
+      const y = tf.conv2d(input, filter, 1, pad);
+      const [dx, dw] = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, pad), dy)))([input, filter]);
+      return [y, dx!, dw!];
+    });
+    expect(native.map((a) => a.length)).toEqual([4 * (pad === 'same' ? 81 : 49) * 7, 4 * 81 * 5, 9 * 5 * 7]);
+    for (let i = 0; i < 3; i++) expect(relativeError(native[i]!, cpu[i]!)).toBeLessThan(1e-4);
+  });
+
+  it('matmul', async () => {
+    const [cpu, native] = await onBoth(() => tf.matMul(tf.randomNormal([64, 200], 0, 1, 'float32', 4), tf.randomNormal([200, 30], 0, 1, 'float32', 5)));
+    expect(relativeError(native[0]!, cpu[0]!)).toBeLessThan(1e-4);
+  });
+
+  it('max-pool and its gradient', async () => {
+    const [cpu, native] = await onBoth(() => {
+      const input = x();
+      const pooled = tf.maxPool(input, 2, 2, 'valid');
+      const grad = tf.grad((a: tf.Tensor) => tf.sum(tf.mul(tf.maxPool(a as tf.Tensor4D, 2, 2, 'valid'), tf.mul(tf.onesLike(pooled), 3))))(input);
+      return [pooled, grad];
+    });
+    expect(native[0]).toHaveLength(4 * 4 * 4 * 5);
+    expect(relativeError(native[0]!, cpu[0]!)).toBeLessThan(1e-4);
+    expect(relativeError(native[1]!, cpu[1]!)).toBeLessThan(1e-4);
+  });
+});
+
+describe.runIf(nativeBuilt)('memory on the native backend', () => {
+  it('returns tf.memory().numTensors to its start after a training step of a small network', async () => {
+    await tf.setBackend('tensorflow');
+    const filter = tf.variable(tf.randomNormal<tf.Rank.R4>([3, 3, 3, 8], 0, 0.1, 'float32', 6)) as tf.Variable<tf.Rank.R4>;
+    const dense = tf.variable(tf.randomNormal([8, 10], 0, 0.1, 'float32', 7));
+    const optimizer = tf.train.momentum(0.01, 0.9, true);
+    const images = tf.randomNormal<tf.Rank.R4>([16, 8, 8, 3], 0, 1, 'float32', 8);
+    const labels = tf.oneHot(tf.tensor1d([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 0, 1, 2, 3, 4, 5], 'int32'), 10);
+    const step = () =>
+      optimizer.minimize(() => {
+        const features = tf.reshape(tf.relu(tf.maxPool(tf.conv2d(images, filter, 1, 'same'), 8, 8, 'valid')), [16, 8]);
+        return tf.losses.softmaxCrossEntropy(labels, tf.matMul(features as tf.Tensor2D, dense)) as tf.Scalar;
+      }, true)!;
+    step().dispose(); // the first step creates the momentum slots
+    const before = tf.memory().numTensors;
+    const loss = step();
+    expect(loss.dataSync()[0]).toBeGreaterThan(0);
+    loss.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+    optimizer.dispose();
+    tf.dispose([filter, dense, images, labels]);
+  });
+});
+
+describe('backend choice', () => {
+  it('refuses an unknown --backend before any work', () => {
+    expect(() => parseBackendChoice('tpu')).toThrow("--backend must be one of auto, node-gpu, node, wasm, cpu, not 'tpu'.");
+    expect(parseBackendChoice(undefined)).toBe('auto');
+  });
+
+  it('the setup script refuses a wrong flag with its usage', () => {
+    const run = spawnSync(process.execPath, [setupScript, '--variant', 'tpu'], { cwd: root, encoding: 'utf8' });
+    expect(run.status).toBe(2);
+    expect(run.stderr).toMatch(/--variant must be cpu or gpu, not 'tpu'/);
+    expect(run.stderr).toMatch(/Usage: node scripts\/setup-native-backend\.mjs/);
+  });
+});
