@@ -14,6 +14,8 @@ export function projectConfig(name: string, test: UserWorkspaceConfig['test'] = 
       name,
       environment: 'node',
       include: ['test/**/*.test.ts'],
+      // Set-up that loads data or trains gets the same budget as a test.
+      ...(test.testTimeout ? { hookTimeout: test.testTimeout } : {}),
       ...test,
     },
   });

@@ -11,6 +11,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { BACKEND_CHOICES, parseBackendChoice, selectBackend } from '@airbench-ts-example/backend';
+import { integerFlag } from './args';
 
 const HELP = `Usage: npm run bench:backend -- [options]
 
@@ -37,11 +38,7 @@ if (values.help) {
   console.log(HELP);
   process.exit(0);
 }
-const repeats = Number(values.repeats);
-if (!Number.isInteger(repeats) || repeats < 1) {
-  console.error(`bench:backend: --repeats must be a positive integer, not '${values.repeats}'`);
-  process.exit(2);
-}
+const repeats = integerFlag('bench:backend', 'repeats', values.repeats, 1, 100);
 parseBackendChoice(values.backend ?? process.env.AIRBENCH_BACKEND);
 
 interface LayerResult {

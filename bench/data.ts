@@ -9,6 +9,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { parseArgs } from 'node:util';
 import { CifarLoader, loadCifar10 } from '@airbench-ts/cifar-data';
 import { createFlipPolicy } from '@airbench-ts/derand-flip';
+import { integerFlag } from './args';
 
 const { values } = parseArgs({
   options: {
@@ -22,11 +23,7 @@ if (values.help) {
   console.log('Usage: npm run bench:data -- [--data-dir D] [--repeats N] [--json]');
   process.exit(0);
 }
-const repeats = Number(values.repeats);
-if (!Number.isInteger(repeats) || repeats < 1) {
-  console.error(`bench:data: --repeats must be a positive integer, not '${values.repeats}'`);
-  process.exit(2);
-}
+const repeats = integerFlag('bench:data', 'repeats', values.repeats, 1, 100);
 
 const median = (xs: number[]) => xs.slice().sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const loadTimes: number[] = [];

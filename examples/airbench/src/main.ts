@@ -1,0 +1,129 @@
+// Paper 1, airbench: train airbench94/95/96 on CIFAR-10 with the alternating
+// flip, N runs, and print airbench's per-epoch table. Wires three packages:
+//   @airbench-ts/cifar-data  (data + loader) → @airbench-ts/derand-flip (flip policy)
+//   → @airbench-ts/airbench-net (network, training, TTA evaluation).
+//
+//   npm run airbench -- --help
+import * as tf from '@tensorflow/tfjs-core';
+import { CifarLoader, loadCifar10 } from '@airbench-ts/cifar-data';
+import { createFlipPolicy } from '@airbench-ts/derand-flip';
+import { disposeModel, evaluate, makeConfig, train, type AirbenchConfig, type VariantName } from '@airbench-ts/airbench-net';
+import { selectBackend } from '@airbench-ts-example/backend';
+import { parseOptions, type Options } from './options';
+import { EpochProgress, printSummary, printTableHeader, printTableRow } from './report';
+import { writeCurvesSvg } from './plot';
+import { appendRun, completedRuns, type RunRecord } from './results';
+
+const VARIANTS: Record<Options['variant'], VariantName> = {
+  '94': 'airbench94',
+  '95': 'airbench95',
+  '96': 'airbench96',
+  '96-legacy': 'airbench96-legacy',
+};
+
+export async function main(argv: string[]): Promise<number> {
+  const parsed = parseOptions(argv);
+  if ('exit' in parsed) return parsed.exit;
+  const options = parsed;
+
+  const config: AirbenchConfig = makeConfig(VARIANTS[options.variant], {
+    ...(options.epochs !== undefined ? { epochs: options.epochs } : {}),
+    ...(options.tta !== undefined ? { tta: options.tta } : {}),
+  });
+  if (options.trainSubset !== undefined && options.trainSubset < config.batchSize) {
+    process.stderr.write(`airbench: --train-subset ${options.trainSubset} is smaller than one batch (${config.batchSize} images); use at least ${config.batchSize}.\n`);
+    return 2;
+  }
+  const backend = await selectBackend({ ...(options.backend ? { backend: options.backend } : {}) });
+  const data = await loadCifar10({ ...(options.dataDir ? { dataDir: options.dataDir } : {}), progress: !options.json });
+  const trainSize = options.trainSubset ?? data.train.length;
+
+  // The whitening statistics use the first 5,000 training images (of the subset), un-augmented.
+  const whiteningCount = Math.min(config.whiteningImages, trainSize);
+  const whiteningBatch = new CifarLoader(data.train, { batchSize: whiteningCount, subset: whiteningCount }).batches(0).next().value!;
+  whiteningBatch.labels.dispose();
+  const test = new CifarLoader(data.test, { batchSize: 2000 });
+
+  const key = { variant: config.name, epochs: config.epochs, trainSize, tta: config.tta, backend: backend.name };
+  const done = options.out ? completedRuns(options.out, key) : new Map<number, RunRecord>();
+  const records: RunRecord[] = [];
+  if (!options.json) printTableHeader();
+
+  const controller = new AbortController();
+  const onSignal = () => controller.abort(new Error('interrupted; completed runs are kept in --out and skipped when you run the same command again'));
+  process.once('SIGINT', onSignal);
+  try {
+    for (let run = 0; run < options.runs; run++) {
+      const seed = options.seed + run;
+      const previous = done.get(seed);
+      if (previous) {
+        records.push(previous);
+        if (!options.json) process.stdout.write(`run ${run}: seed ${seed} already in ${options.out}: tta_val_acc ${previous.ttaValAcc.toFixed(4)} (skipped)\n`);
+        else process.stdout.write(`${JSON.stringify(previous)}\n`);
+        continue;
+      }
+      const loader = new CifarLoader(data.train, {
+        batchSize: config.batchSize,
+        shuffle: true,
+        dropLast: true,
+        translate: config.augmentation.translate,
+        cutout: config.augmentation.cutout,
+        ...(config.augmentation.flip === 'none' ? {} : { flip: createFlipPolicy({ seed, mode: config.augmentation.flip }) }),
+        subset: trainSize,
+        seed,
+      });
+      const progress = options.json ? null : new EpochProgress(loader.length);
+      const result = await train(config, { train: loader, whitening: whiteningBatch.inputs, test }, {
+        seed,
+        signal: controller.signal,
+        onStep: (step) => progress?.step(step),
+        onEpoch: (epoch) => {
+          progress?.end();
+          if (!options.json) printTableRow(run, epoch, null);
+        },
+      });
+      const evalStart = performance.now();
+      const evaluation = evaluate(result.model, test, { tta: config.tta });
+      const evalSeconds = (performance.now() - evalStart) / 1000;
+      const last = result.history.at(-1)!;
+      const record: RunRecord = {
+        variant: config.name,
+        seed,
+        epochs: config.epochs,
+        trainSubset: options.trainSubset ?? null,
+        trainSize,
+        tta: config.tta,
+        ttaValAcc: evaluation.accuracy,
+        valAcc: last.valAcc ?? NaN,
+        trainSeconds: result.seconds.whitening + result.seconds.training,
+        evalSeconds,
+        // airbench's time: whitening init + training + the final TTA evaluation.
+        seconds: result.seconds.whitening + result.seconds.training + evalSeconds,
+        backend: backend.name,
+        tensorflowVersion: backend.tensorflowVersion,
+        history: result.history,
+      };
+      disposeModel(result.model);
+      records.push(record);
+      if (options.out) appendRun(options.out, record);
+      if (options.json) process.stdout.write(`${JSON.stringify(record)}\n`);
+      else printTableRow(run, { ...last, seconds: record.seconds }, evaluation.accuracy);
+    }
+  } finally {
+    process.off('SIGINT', onSignal);
+    whiteningBatch.inputs.dispose();
+  }
+  if (!options.json) printSummary(records);
+  const curves = records.filter((r) => r.history?.length);
+  if (curves.length > 0) {
+    const plot = options.plot ?? (options.out ? options.out.replace(/\.jsonl?$/, '') + '.svg' : undefined);
+    if (plot) {
+      await writeCurvesSvg(plot, `${config.name} on ${trainSize} CIFAR-10 images (${backend.name})`, curves);
+      if (!options.json) process.stdout.write(`per-epoch curves: ${plot}\n`);
+    }
+  }
+  if (tf.memory().numTensors !== 0 && !options.json) {
+    process.stderr.write(`warning: ${tf.memory().numTensors} tensors still allocated at the end\n`);
+  }
+  return 0;
+}

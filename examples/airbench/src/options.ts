@@ -1,0 +1,108 @@
+import { parseArgs } from 'node:util';
+import { BACKEND_CHOICES, parseBackendChoice } from '@airbench-ts-example/backend';
+
+export const HELP = `Usage: npm run airbench -- [options]
+
+Trains airbench on CIFAR-10 (Jordan 2024) and prints airbench's per-epoch table.
+
+Options:
+  --variant <94|95|96|96-legacy>  network and hyperparameters (default 94)
+  --runs <n>                      runs with seeds seed, seed+1, ... (default 1); mean and std at the end
+  --seed <s>                      first seed (default 0)
+  --epochs <e>                    override the variant's epochs (94: 9.9)
+  --train-subset <n>              train on the first n training images, in dataset order
+  --tta <0|1|2>                   test-time augmentation level (default: the variant's, 2)
+  --backend <${BACKEND_CHOICES.join('|')}>  default auto, or $AIRBENCH_BACKEND
+  --data-dir <dir>                CIFAR-10 in the official binary layout (default: $CIFAR10_DIR, the cache, a download)
+  --out <file.jsonl>              append each finished run; runs already there are skipped (resume)
+  --plot <file.svg>               per-epoch curves of the runs (default: next to --out)
+  --json                          one JSON line per run instead of the table
+  -h, --help                      this text
+`;
+
+export interface Options {
+  variant: '94' | '95' | '96' | '96-legacy';
+  runs: number;
+  seed: number;
+  epochs?: number;
+  trainSubset?: number;
+  tta?: 0 | 1 | 2;
+  backend?: string;
+  dataDir?: string;
+  out?: string;
+  plot?: string;
+  json: boolean;
+}
+
+/** Parses and checks every flag before any work starts; returns an exit code for --help and errors. */
+export function parseOptions(argv: string[]): Options | { exit: number } {
+  const refuse = (message: string) => {
+    process.stderr.write(`airbench: ${message}\n\n${HELP}`);
+    return { exit: 2 };
+  };
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        variant: { type: 'string', default: '94' },
+        runs: { type: 'string', default: '1' },
+        seed: { type: 'string', default: '0' },
+        epochs: { type: 'string' },
+        'train-subset': { type: 'string' },
+        tta: { type: 'string' },
+        backend: { type: 'string' },
+        'data-dir': { type: 'string' },
+        out: { type: 'string' },
+        plot: { type: 'string' },
+        json: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    }));
+  } catch (error) {
+    return refuse((error as Error).message);
+  }
+  if (values.help) {
+    process.stdout.write(HELP);
+    return { exit: 0 };
+  }
+  if (!['94', '95', '96', '96-legacy'].includes(values.variant)) return refuse(`--variant must be 94, 95, 96 or 96-legacy, not '${values.variant}'.`);
+  const integer = (name: string, value: string, min: number) => {
+    const n = Number(value);
+    return Number.isSafeInteger(n) && n >= min ? n : null;
+  };
+  const runs = integer('runs', values.runs, 1);
+  if (runs === null) return refuse(`--runs must be a positive integer, not '${values.runs}'.`);
+  const seed = integer('seed', values.seed, 0);
+  if (seed === null || seed >= 2 ** 32 - runs) return refuse(`--seed must be an integer in [0, 2^32), not '${values.seed}'.`);
+  const options: Options = { variant: values.variant as Options['variant'], runs, seed, json: values.json };
+  if (values.epochs !== undefined) {
+    const epochs = Number(values.epochs);
+    if (!(epochs > 0) || !Number.isFinite(epochs)) return refuse(`--epochs must be a positive number, not '${values.epochs}'.`);
+    options.epochs = epochs;
+  }
+  if (values['train-subset'] !== undefined) {
+    const subset = integer('train-subset', values['train-subset'], 1);
+    if (subset === null || subset > 50_000) return refuse(`--train-subset must be an integer in [1, 50000], not '${values['train-subset']}'.`);
+    options.trainSubset = subset;
+  }
+  if (values.tta !== undefined) {
+    if (!['0', '1', '2'].includes(values.tta)) return refuse(`--tta must be 0, 1 or 2, not '${values.tta}'.`);
+    options.tta = Number(values.tta) as 0 | 1 | 2;
+  }
+  if (values.backend !== undefined) {
+    try {
+      parseBackendChoice(values.backend);
+    } catch (error) {
+      return refuse((error as Error).message);
+    }
+    options.backend = values.backend;
+  }
+  if (values['data-dir'] !== undefined) options.dataDir = values['data-dir'];
+  if (values.out !== undefined) options.out = values.out;
+  if (values.plot !== undefined) {
+    if (!values.plot.endsWith('.svg')) return refuse(`--plot must name an .svg file, not '${values.plot}'.`);
+    options.plot = values.plot;
+  }
+  return options;
+}

@@ -1,0 +1,51 @@
+import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { EpochRecord } from '@airbench-ts/airbench-net';
+
+/** One finished run, as printed with --json and kept in --out. */
+export interface RunRecord {
+  variant: string;
+  seed: number;
+  epochs: number;
+  trainSubset: number | null;
+  trainSize: number;
+  tta: number;
+  ttaValAcc: number;
+  valAcc: number;
+  /** Whitening init + training. */
+  trainSeconds: number;
+  /** The final TTA evaluation. */
+  evalSeconds: number;
+  /** airbench's time: trainSeconds + evalSeconds. */
+  seconds: number;
+  backend: string;
+  tensorflowVersion: string | null;
+  /** Per-epoch records (train_loss, train_acc, val_acc, seconds), for the curves. */
+  history?: EpochRecord[];
+}
+
+export type RunKey = Pick<RunRecord, 'variant' | 'epochs' | 'trainSize' | 'tta' | 'backend'>;
+
+const sameKey = (a: RunKey, b: RunKey) => a.variant === b.variant && a.epochs === b.epochs && a.trainSize === b.trainSize && a.tta === b.tta && a.backend === b.backend;
+
+/** Runs of the same setting already in `file`, by seed: what a resumed command skips. */
+export function completedRuns(file: string, key: RunKey): Map<number, RunRecord> {
+  const done = new Map<number, RunRecord>();
+  if (!existsSync(file)) return done;
+  for (const [i, line] of readFileSync(file, 'utf8').split('\n').entries()) {
+    if (!line.trim()) continue;
+    try {
+      const record = JSON.parse(line) as RunRecord;
+      if (sameKey(record, key)) done.set(record.seed, record);
+    } catch {
+      throw new Error(`${file}:${i + 1} is not a JSON run record; fix or remove that line (a run interrupted while writing leaves at most a partial last line).`);
+    }
+  }
+  return done;
+}
+
+/** Appends one run as a JSON line (a single write, so a line is whole or absent). */
+export function appendRun(file: string, record: RunRecord): void {
+  mkdirSync(dirname(file), { recursive: true });
+  appendFileSync(file, `${JSON.stringify(record)}\n`);
+}

@@ -1,0 +1,3 @@
+import { projectConfig } from '../../vitest.shared';
+
+export default projectConfig('example-airbench', { testTimeout: 600_000 });

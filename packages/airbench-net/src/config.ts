@@ -1,0 +1,137 @@
+// ---------------------------------------------------------------------------
+// Hyperparameters (SPEC §1.2–1.6): one plain object per variant, every field named.
+// ---------------------------------------------------------------------------
+//
+// Why "decoupled" learning rate and weight decay: in PyTorch's SGD the step
+// size is lr and the per-step shrinkage of the weights is lr·λ, so changing lr
+// also changes the regularisation. airbench states both per 1024 examples and
+// independent of each other: `lr` sets only the step size, `weightDecay` only
+// the per-step decay lr·λ (the product is what stays fixed). `toPyTorchSgd`
+// converts them to the lr and λ an SGD step uses.
+
+export type BlockKind = 'two-conv' | 'three-conv-residual' | 'three-conv-residual-legacy';
+
+export interface AirbenchConfig {
+  name: string;
+  /** Channels of the three conv groups. */
+  widths: readonly [number, number, number];
+  /** two-conv: airbench94/95. three-conv-residual: airbench96 (GELU, then add). legacy: add, then GELU. */
+  block: BlockKind;
+  /** Channels of the frozen 2×2 whitening conv: 2 × 12 (each eigenfilter and its negation). */
+  whiteningWidth: number;
+  /** Images per optimiser step. */
+  batchSize: number;
+  /** Training length in epochs; a fractional last epoch stops mid-way (airbench94: 9.9). */
+  epochs: number;
+  /** Decoupled learning rate, per 1024 examples. */
+  lr: number;
+  /** Decoupled weight decay, per 1024 examples. */
+  weightDecay: number;
+  /** Nesterov momentum. */
+  momentum: number;
+  /** Learning-rate multiplier of the BatchNorm shifts (the 64× trick). */
+  biasScaler: number;
+  /** Label smoothing ε of the cross-entropy. */
+  labelSmoothing: number;
+  /** The whitening bias trains in epochs 0 .. whiteningBiasEpochs-1, then freezes. */
+  whiteningBiasEpochs: number;
+  /** Whitening filters are v_k / sqrt(λ_k + whiteningEps). */
+  whiteningEps: number;
+  /** Images (the first N, un-augmented) behind the whitening statistics. */
+  whiteningImages: number;
+  /** BatchNorm running statistics: running ← momentum·running + (1 − momentum)·batch. */
+  batchNormMomentum: number;
+  batchNormEps: number;
+  /** Logits are multiplied by this (1/9) before the loss and at evaluation. */
+  logitScale: number;
+  /** LR schedule: from startFactor up to 1 over the first warmupFraction of steps, then linearly to endFactor. */
+  schedule: { warmupFraction: number; startFactor: number; endFactor: number };
+  /** Lookahead: every `every` steps, slow ← d·slow + (1−d)·fast, fast ← slow, with d = decay^every·(s/T)^3. */
+  lookahead: { every: number; decay: number };
+  /** Data augmentation the example's loader applies (the net itself does not augment). */
+  augmentation: { translate: number; cutout: number; flip: 'alternating' | 'random' | 'none' };
+  /** Test-time augmentation level: 0 none, 1 mirror, 2 mirror + two 1-pixel translations. */
+  tta: 0 | 1 | 2;
+}
+
+const airbench94: AirbenchConfig = {
+  name: 'airbench94',
+  widths: [64, 256, 256],
+  block: 'two-conv',
+  whiteningWidth: 24,
+  batchSize: 1024,
+  epochs: 9.9,
+  lr: 11.5,
+  weightDecay: 0.0153,
+  momentum: 0.85,
+  biasScaler: 64,
+  labelSmoothing: 0.2,
+  whiteningBiasEpochs: 3,
+  whiteningEps: 5e-4,
+  whiteningImages: 5000,
+  batchNormMomentum: 0.6,
+  batchNormEps: 1e-12,
+  logitScale: 1 / 9,
+  schedule: { warmupFraction: 0.23, startFactor: 0.2, endFactor: 0.07 },
+  lookahead: { every: 5, decay: 0.95 },
+  augmentation: { translate: 2, cutout: 0, flip: 'alternating' },
+  tta: 2,
+};
+
+/** The four variants. Each is frozen; derive your own with `makeConfig(base, overrides)`. */
+export const CONFIGS = {
+  airbench94: Object.freeze(airbench94),
+  airbench95: Object.freeze({ ...airbench94, name: 'airbench95', widths: [128, 384, 384] as const, lr: 10, epochs: 15 }),
+  // The paper's 46.3 s version (cifar10-zoo airbench96.py), SPEC §1.6a.
+  airbench96: Object.freeze({
+    ...airbench94,
+    name: 'airbench96',
+    widths: [128, 512, 512] as const,
+    block: 'three-conv-residual' as const,
+    lr: 9,
+    epochs: 40,
+    augmentation: { translate: 4, cutout: 12, flip: 'alternating' as const },
+  }),
+  // legacy/airbench96.py (34.7 s), SPEC §1.6b: residual before the last GELU, PyTorch's default BN momentum, linear decay to 0.
+  'airbench96-legacy': Object.freeze({
+    ...airbench94,
+    name: 'airbench96-legacy',
+    widths: [128, 384, 512] as const,
+    block: 'three-conv-residual-legacy' as const,
+    lr: 9,
+    weightDecay: 0.012,
+    epochs: 37,
+    batchNormMomentum: 0.9,
+    schedule: { warmupFraction: 0.1, startFactor: 0.2, endFactor: 0 },
+    augmentation: { translate: 4, cutout: 12, flip: 'alternating' as const },
+  }),
+} satisfies Record<string, AirbenchConfig>;
+
+export type VariantName = keyof typeof CONFIGS;
+
+/** A config from a variant name or a config, with fields overridden one by one. */
+export function makeConfig(base: VariantName | AirbenchConfig, overrides: Partial<AirbenchConfig> = {}): AirbenchConfig {
+  const start = typeof base === 'string' ? CONFIGS[base] : base;
+  if (!start) throw new Error(`makeConfig: unknown variant '${String(base)}'; use one of ${Object.keys(CONFIGS).join(', ')}.`);
+  return Object.freeze({ ...start, ...overrides });
+}
+
+/** The per-step values a PyTorch-semantics SGD uses, from the decoupled ones (SPEC §1.3). */
+export interface SgdValues {
+  /** Learning rate of the "other" parameters (conv, linear, whitening bias). */
+  lr: number;
+  /** Learning rate of the BatchNorm shifts: biasScaler × lr. */
+  lrBias: number;
+  /** PyTorch weight_decay λ of each group; lr·λ is the same for both. */
+  weightDecay: number;
+  weightDecayBias: number;
+}
+
+export function toPyTorchSgd(config: AirbenchConfig): SgdValues {
+  // Nesterov SGD's effective step is lr·(1 + 1/(1−μ)) per unit gradient; per 1024 examples.
+  const kilostepScale = 1024 * (1 + 1 / (1 - config.momentum));
+  const lr = config.lr / kilostepScale;
+  const lrBias = config.biasScaler * lr;
+  const decayPerStep = (config.weightDecay * config.batchSize) / kilostepScale;
+  return { lr, lrBias, weightDecay: decayPerStep / lr, weightDecayBias: decayPerStep / lrBias };
+}

@@ -1,0 +1,22 @@
+/**
+ * @airbench-ts/airbench-net: airbench94/95/96 (Jordan 2024, "94% on CIFAR-10 in
+ * 3.29 Seconds on a Single GPU") in TensorFlow.js. Read top-down: config.ts
+ * (hyperparameters), network.ts, whitening.ts, optimizer.ts, lookahead.ts,
+ * schedule.ts, train.ts, evaluate.ts.
+ */
+export { CONFIGS, makeConfig, toPyTorchSgd } from './config';
+export type { AirbenchConfig, BlockKind, SgdValues, VariantName } from './config';
+export { makeNet, disposeModel, forward, gelu } from './network';
+export type { AirbenchModel, ForwardOptions, ForwardResult } from './network';
+export { initWhitening, patchSecondMoment } from './whitening';
+export { smoothedCrossEntropySum } from './loss';
+export { NesterovSgd } from './optimizer';
+export { Lookahead } from './lookahead';
+export { lrMultiplier, lookaheadDecay, totalSteps } from './schedule';
+export { train } from './train';
+export type { EpochRecord, StepInfo, TrainOptions, TrainResult } from './train';
+export { evaluate, infer } from './evaluate';
+export type { Evaluation, TtaLevel } from './evaluate';
+export { saveModel, loadModel } from './save-load';
+export type { BatchSource, TrainData } from './data';
+export { AirbenchError, InvalidArgumentError } from './errors';

@@ -1,0 +1,134 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { AirbenchConfig } from './config';
+import { diracConvKernel, parameterGenerator, uniform } from './init';
+
+// ---------------------------------------------------------------------------
+// Network (SPEC §1.2, §1.6): whitening conv → GELU → 3 conv groups → max-pool → linear → ×1/9
+// ---------------------------------------------------------------------------
+
+/** A network: its config and named variables (PyTorch-like names, NHWC/HWIO layouts). */
+export interface AirbenchModel {
+  config: AirbenchConfig;
+  /** Weights: `whiten.weight` (frozen), `whiten.bias`, `blockN.convK.weight`, `blockN.normK.bias`, `head.weight`. */
+  params: Record<string, tf.Variable>;
+  /** BatchNorm running statistics: `blockN.normK.runningMean`, `blockN.normK.runningVar`. */
+  buffers: Record<string, tf.Variable>;
+}
+
+// tfjs variable names must be unique in the process.
+let nextModelId = 0;
+
+/** Names of the conv+BN pairs inside one group, by block kind. */
+export function convsPerBlock(config: AirbenchConfig): number {
+  return config.block === 'two-conv' ? 2 : 3;
+}
+
+/**
+ * Builds a network with seeded PyTorch-default initialisation and dirac convs.
+ * The whitening weight is a placeholder until `initWhitening` sets it from data.
+ */
+export function makeNet(config: AirbenchConfig, seed: number): AirbenchModel {
+  nextModelId += 1;
+  const params: Record<string, tf.Variable> = {};
+  const buffers: Record<string, tf.Variable> = {};
+  let index = 0;
+  const variable = (name: string, values: Float32Array, shape: number[], trainable: boolean) =>
+    // In a tidy, so the initial-value tensor is freed and only the variable stays.
+    tf.tidy(() => tf.variable(tf.tensor(values, shape, 'float32'), trainable, `airbench/${name}/${nextModelId}`));
+
+  const w0 = config.whiteningWidth;
+  params['whiten.weight'] = variable('whiten.weight', diracConvKernel(2, 3, w0, parameterGenerator(seed, index++)), [2, 2, 3, w0], false);
+  params['whiten.bias'] = variable('whiten.bias', new Float32Array(w0), [w0], true);
+  let channelsIn = w0;
+  config.widths.forEach((width, b) => {
+    for (let k = 1; k <= convsPerBlock(config); k++) {
+      const prefix = `block${b + 1}`;
+      const cin = k === 1 ? channelsIn : width;
+      params[`${prefix}.conv${k}.weight`] = variable(`${prefix}.conv${k}.weight`, diracConvKernel(3, cin, width, parameterGenerator(seed, index++)), [3, 3, cin, width], true);
+      // BN: scale γ fixed at 1 (not a parameter), shift β trainable from 0.
+      params[`${prefix}.norm${k}.bias`] = variable(`${prefix}.norm${k}.bias`, new Float32Array(width), [width], true);
+      buffers[`${prefix}.norm${k}.runningMean`] = variable(`${prefix}.norm${k}.runningMean`, new Float32Array(width), [width], false);
+      buffers[`${prefix}.norm${k}.runningVar`] = variable(`${prefix}.norm${k}.runningVar`, new Float32Array(width).fill(1), [width], false);
+    }
+    channelsIn = width;
+  });
+  const last = config.widths[2];
+  params['head.weight'] = variable('head.weight', uniform(last * 10, 1 / Math.sqrt(last), parameterGenerator(seed, index++)), [last, 10], true);
+  return { config, params, buffers };
+}
+
+/** Frees every variable of the model. */
+export function disposeModel(model: AirbenchModel): void {
+  tf.dispose([...Object.values(model.params), ...Object.values(model.buffers)]);
+}
+
+/** Exact GELU, 0.5·x·(1 + erf(x/√2)), as PyTorch's default. */
+export function gelu(x: tf.Tensor): tf.Tensor {
+  return tf.mul(tf.mul(x, 0.5), tf.add(tf.erf(tf.mul(x, Math.SQRT1_2)), 1));
+}
+
+export interface ForwardOptions {
+  /**
+   * true: BatchNorm normalises with batch statistics (biased variance) and
+   * updates its running statistics (with the unbiased variance, PyTorch's
+   * semantics). false: it uses the running statistics.
+   */
+  training: boolean;
+  /** Also return every conv output, BN output and block output, by name. */
+  collect?: boolean;
+}
+
+export interface ForwardResult {
+  /** [batch, 10], already multiplied by the logit scale. */
+  logits: tf.Tensor2D;
+  /** Present with `collect`: `whiten`, `blockN.convK`, `blockN.normK`, `blockN.out`, `pool`. */
+  activations: Record<string, tf.Tensor>;
+}
+
+/** Runs the network on a normalised NHWC batch. Call inside tf.tidy, or dispose the results. */
+export function forward(model: AirbenchModel, inputs: tf.Tensor4D, options: ForwardOptions): ForwardResult {
+  const { config, params, buffers } = model;
+  const activations: Record<string, tf.Tensor> = {};
+  const record = (name: string, value: tf.Tensor) => {
+    if (options.collect) activations[name] = value;
+    return value;
+  };
+
+  const norm = (name: string, x: tf.Tensor4D): tf.Tensor4D => {
+    const bias = params[`${name}.bias`] as tf.Tensor1D;
+    const runningMean = buffers[`${name}.runningMean`]!;
+    const runningVar = buffers[`${name}.runningVar`]!;
+    if (!options.training) return tf.batchNorm(x, runningMean as tf.Tensor1D, runningVar as tf.Tensor1D, bias, undefined, config.batchNormEps);
+    const { mean, variance } = tf.moments(x, [0, 1, 2]);
+    // PyTorch updates the running variance with the unbiased batch variance.
+    const count = x.shape[0] * x.shape[1] * x.shape[2];
+    const m = config.batchNormMomentum;
+    runningMean.assign(tf.add(tf.mul(runningMean, m), tf.mul(mean, 1 - m)));
+    runningVar.assign(tf.add(tf.mul(runningVar, m), tf.mul(variance, ((1 - m) * count) / (count - 1))));
+    // Written out rather than tf.batchNorm, whose gradient needs a scale tensor (γ is fixed at 1 here).
+    return tf.add(tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, config.batchNormEps))), bias) as tf.Tensor4D;
+  };
+  const conv = (name: string, x: tf.Tensor4D) => record(name, tf.conv2d(x, params[`${name}.weight`] as tf.Tensor4D, 1, 'same'));
+
+  let x = tf.add(tf.conv2d(inputs, params['whiten.weight'] as tf.Tensor4D, 1, 'valid'), params['whiten.bias']!) as tf.Tensor4D;
+  x = gelu(record('whiten', x)) as tf.Tensor4D;
+  config.widths.forEach((_, b) => {
+    const p = `block${b + 1}`;
+    x = tf.maxPool(conv(`${p}.conv1`, x) as tf.Tensor4D, 2, 2, 'valid');
+    x = gelu(record(`${p}.norm1`, norm(`${p}.norm1`, x))) as tf.Tensor4D;
+    const x0 = x;
+    x = gelu(record(`${p}.norm2`, norm(`${p}.norm2`, conv(`${p}.conv2`, x) as tf.Tensor4D))) as tf.Tensor4D;
+    if (config.block === 'three-conv-residual') {
+      // airbench96 (paper): conv → BN → GELU, then add the group's first activation.
+      x = tf.add(gelu(record(`${p}.norm3`, norm(`${p}.norm3`, conv(`${p}.conv3`, x) as tf.Tensor4D))), x0) as tf.Tensor4D;
+    } else if (config.block === 'three-conv-residual-legacy') {
+      // legacy airbench96: conv → BN → add, then GELU.
+      x = gelu(tf.add(record(`${p}.norm3`, norm(`${p}.norm3`, conv(`${p}.conv3`, x) as tf.Tensor4D)), x0)) as tf.Tensor4D;
+    }
+    record(`${p}.out`, x);
+  });
+  const pooled = tf.reshape(tf.maxPool(x, 3, 3, 'valid'), [x.shape[0], -1]) as tf.Tensor2D;
+  record('pool', pooled);
+  const logits = tf.mul(tf.matMul(pooled, params['head.weight'] as tf.Tensor2D), config.logitScale) as tf.Tensor2D;
+  return { logits, activations };
+}

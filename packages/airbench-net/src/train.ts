@@ -1,0 +1,148 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { toPyTorchSgd, type AirbenchConfig } from './config';
+import type { TrainData } from './data';
+import { AirbenchError, InvalidArgumentError } from './errors';
+import { evaluate } from './evaluate';
+import { Lookahead } from './lookahead';
+import { smoothedCrossEntropySum } from './loss';
+import { disposeModel, forward, makeNet, type AirbenchModel } from './network';
+import { NesterovSgd } from './optimizer';
+import { lookaheadDecay, lrMultiplier, totalSteps } from './schedule';
+import { initWhitening } from './whitening';
+
+// ---------------------------------------------------------------------------
+// Training (SPEC §1.3)
+// ---------------------------------------------------------------------------
+
+export interface EpochRecord {
+  epoch: number;
+  /** Smoothed cross-entropy per image of the epoch's last batch (airbench's print). */
+  trainLoss: number;
+  /** Accuracy on the epoch's last batch. */
+  trainAcc: number;
+  /** Accuracy on `data.test` without TTA, or null without test data. Not timed. */
+  valAcc: number | null;
+  /** Steps completed so far. */
+  steps: number;
+  /** Timed seconds so far: whitening init + training steps (per-epoch evaluation excluded). */
+  seconds: number;
+}
+
+export interface StepInfo {
+  step: number;
+  totalSteps: number;
+  epoch: number;
+  lrMultiplier: number;
+}
+
+export interface TrainOptions {
+  /** Seeds the initial weights. The data order is the batch source's business. Default 0. */
+  seed?: number;
+  onEpoch?: (record: EpochRecord) => void;
+  onStep?: (info: StepInfo) => void;
+  /** Aborting stops training between steps; the partial model is freed and the promise rejects. */
+  signal?: AbortSignal;
+}
+
+export interface TrainResult {
+  model: AirbenchModel;
+  history: EpochRecord[];
+  totalSteps: number;
+  /** Timed seconds: the whitening init, and the training steps. */
+  seconds: { whitening: number; training: number };
+}
+
+/**
+ * Trains a network from scratch: seeded init, whitening from data, then
+ * ceil(epochs) passes over `data.train`, stopping at T = ceil(batches × epochs)
+ * steps, with the warm-up/warm-down schedule, Nesterov SGD in two parameter
+ * groups and lookahead. Returns the final (slow) weights.
+ *
+ * ```ts
+ * const { model } = await train(CONFIGS.airbench94, { train: loader, whitening }, { seed: 0 });
+ * ```
+ */
+export async function train(config: AirbenchConfig, data: TrainData, options: TrainOptions = {}): Promise<TrainResult> {
+  const seed = options.seed ?? 0;
+  checkTrainData(data);
+  const steps = totalSteps(config, data.train.length);
+  const sgd = toPyTorchSgd(config);
+  const groupOf = (name: string) =>
+    // "BN biases" are every trainable parameter whose name contains "norm".
+    name.includes('norm') ? { lr: sgd.lrBias, weightDecay: sgd.weightDecayBias } : { lr: sgd.lr, weightDecay: sgd.weightDecay };
+
+  const started = performance.now();
+  const model = makeNet(config, seed);
+  // The slow copy is taken before the whitening init, as in airbench (its effect is negligible).
+  const lookahead = new Lookahead(model);
+  const optimizer = new NesterovSgd(config.momentum);
+  const history: EpochRecord[] = [];
+  try {
+    initWhitening(model, data.whitening);
+    const whiteningSeconds = (performance.now() - started) / 1000;
+    let trainingSeconds = 0;
+    let step = 0;
+    for (let epoch = 0; epoch < Math.ceil(config.epochs) && step < steps; epoch++) {
+      const epochStart = performance.now();
+      // The whitening bias trains only in the first epochs; then it has no gradient at all.
+      const names = Object.keys(model.params).filter(
+        (name) => name !== 'whiten.weight' && (name !== 'whiten.bias' || epoch < config.whiteningBiasEpochs),
+      );
+      const variables = names.map((name) => model.params[name]!);
+      let last: tf.Tensor[] = [];
+      for (const { inputs, labels } of data.train) {
+        if (options.signal?.aborted) {
+          tf.dispose([inputs, labels, ...last]);
+          throw options.signal.reason ?? new AirbenchError('training was aborted');
+        }
+        const multiplier = lrMultiplier(step, steps, config.schedule);
+        options.onStep?.({ step, totalSteps: steps, epoch, lrMultiplier: multiplier });
+        tf.dispose(last);
+        let hits: tf.Tensor | undefined;
+        const { value, grads } = tf.variableGrads(() => {
+          const { logits } = forward(model, inputs, { training: true });
+          hits = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), tf.cast(labels, 'int32')), 'float32')));
+          return smoothedCrossEntropySum(logits, labels, config.labelSmoothing);
+        }, variables);
+        const byName: Record<string, tf.Tensor> = {};
+        names.forEach((name, i) => (byName[name] = grads[variables[i]!.name]!));
+        optimizer.step(model.params, byName, groupOf, multiplier);
+        tf.dispose([...Object.values(grads), inputs]);
+        last = [value, hits!, labels];
+        step += 1;
+        if (step % config.lookahead.every === 0) lookahead.update(lookaheadDecay(step, steps, config.lookahead));
+        if (step >= steps) {
+          lookahead.update(1); // the final network is the slow weights
+          break;
+        }
+        // Let timers and signal handlers run between steps.
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      const batch = last[2]?.shape[0] ?? 1;
+      const trainLoss = (last[0]?.dataSync()[0] ?? NaN) / batch;
+      const trainAcc = (last[1]?.dataSync()[0] ?? NaN) / batch;
+      tf.dispose(last);
+      trainingSeconds += (performance.now() - epochStart) / 1000;
+      const valAcc = data.test ? evaluate(model, data.test, { tta: 0 }).accuracy : null;
+      const record = { epoch, trainLoss, trainAcc, valAcc, steps: step, seconds: whiteningSeconds + trainingSeconds };
+      history.push(record);
+      options.onEpoch?.(record);
+    }
+    return { model, history, totalSteps: steps, seconds: { whitening: whiteningSeconds, training: trainingSeconds } };
+  } catch (error) {
+    disposeModel(model);
+    throw error;
+  } finally {
+    lookahead.dispose();
+    optimizer.dispose();
+  }
+}
+
+function checkTrainData(data: TrainData): void {
+  if (!data || typeof data.train?.[Symbol.iterator] !== 'function' || !(data.train.length > 0)) {
+    throw new InvalidArgumentError('data.train', `train: 'data.train' must be an iterable of { inputs, labels } batches with a positive 'length' (batches per epoch), e.g. a CifarLoader.`);
+  }
+  if (!data.whitening || data.whitening.rank !== 4 || data.whitening.shape[3] !== 3) {
+    throw new InvalidArgumentError('data.whitening', `train: 'data.whitening' must be a [N, 32, 32, 3] tensor of normalised training images (airbench uses the first 5,000).`);
+  }
+}

@@ -1,0 +1,3 @@
+import { projectConfig } from '../../vitest.shared';
+
+export default projectConfig('airbench-net', { testTimeout: 300_000 });
