@@ -47,7 +47,9 @@ export async function main(argv: string[]): Promise<number> {
   const key = { variant: config.name, epochs: config.epochs, trainSize, tta: config.tta, backend: backend.name };
   const done = options.out ? completedRuns(options.out, key) : new Map<number, RunRecord>();
   const records: RunRecord[] = [];
-  if (!options.json) printTableHeader();
+  // With --json, stdout carries one JSON line per run and the table goes to stderr.
+  const table = options.json ? process.stderr : process.stdout;
+  printTableHeader(table);
 
   const controller = new AbortController();
   const onSignal = () => controller.abort(new Error('interrupted; completed runs are kept in --out and skipped when you run the same command again'));
@@ -58,8 +60,8 @@ export async function main(argv: string[]): Promise<number> {
       const previous = done.get(seed);
       if (previous) {
         records.push(previous);
-        if (!options.json) process.stdout.write(`run ${run}: seed ${seed} already in ${options.out}: tta_val_acc ${previous.ttaValAcc.toFixed(4)} (skipped)\n`);
-        else process.stdout.write(`${JSON.stringify(previous)}\n`);
+        table.write(`run ${run}: seed ${seed} already in ${options.out}: tta_val_acc ${previous.ttaValAcc.toFixed(4)} (skipped)\n`);
+        if (options.json) process.stdout.write(`${JSON.stringify(withoutHistory(previous))}\n`);
         continue;
       }
       const loader = new CifarLoader(data.train, {
@@ -72,14 +74,14 @@ export async function main(argv: string[]): Promise<number> {
         subset: trainSize,
         seed,
       });
-      const progress = options.json ? null : new EpochProgress(loader.length);
+      const progress = new EpochProgress(loader.length);
       const result = await train(config, { train: loader, whitening: whiteningBatch.inputs, test }, {
         seed,
         signal: controller.signal,
-        onStep: (step) => progress?.step(step),
+        onStep: (step) => progress.step(step),
         onEpoch: (epoch) => {
-          progress?.end();
-          if (!options.json) printTableRow(run, epoch, null);
+          progress.end();
+          printTableRow(table, run, epoch, null);
         },
       });
       const evalStart = performance.now();
@@ -106,24 +108,30 @@ export async function main(argv: string[]): Promise<number> {
       disposeModel(result.model);
       records.push(record);
       if (options.out) appendRun(options.out, record);
-      if (options.json) process.stdout.write(`${JSON.stringify(record)}\n`);
-      else printTableRow(run, { ...last, seconds: record.seconds }, evaluation.accuracy);
+      if (options.json) process.stdout.write(`${JSON.stringify(withoutHistory(record))}\n`);
+      printTableRow(table, run, { ...last, seconds: record.seconds }, evaluation.accuracy);
     }
   } finally {
     process.off('SIGINT', onSignal);
     whiteningBatch.inputs.dispose();
   }
-  if (!options.json) printSummary(records);
+  printSummary(table, records);
   const curves = records.filter((r) => r.history?.length);
   if (curves.length > 0) {
     const plot = options.plot ?? (options.out ? options.out.replace(/\.jsonl?$/, '') + '.svg' : undefined);
     if (plot) {
       await writeCurvesSvg(plot, `${config.name} on ${trainSize} CIFAR-10 images (${backend.name})`, curves);
-      if (!options.json) process.stdout.write(`per-epoch curves: ${plot}\n`);
+      table.write(`per-epoch curves: ${plot}\n`);
     }
   }
-  if (tf.memory().numTensors !== 0 && !options.json) {
+  if (tf.memory().numTensors !== 0) {
     process.stderr.write(`warning: ${tf.memory().numTensors} tensors still allocated at the end\n`);
   }
   return 0;
+}
+
+/** The --json line: the run's fields without the per-epoch history (kept in --out for the plot). */
+function withoutHistory(record: RunRecord): Omit<RunRecord, 'history'> {
+  const { history: _history, ...rest } = record;
+  return rest;
 }

@@ -16,7 +16,7 @@ Options:
   --data-dir <dir>                CIFAR-10 in the official binary layout (default: $CIFAR10_DIR, the cache, a download)
   --out <file.jsonl>              append each finished run; runs already there are skipped (resume)
   --plot <file.svg>               per-epoch curves of the runs (default: next to --out)
-  --json                          one JSON line per run instead of the table
+  --json                          one JSON line per run on stdout (the table moves to stderr)
   -h, --help                      this text
 `;
 

@@ -9,12 +9,15 @@ const WIDTH = 12;
 const cell = (value: string | number | null, digits = 4) =>
   (value === null || (typeof value === 'number' && Number.isNaN(value)) ? '' : typeof value === 'number' ? value.toFixed(digits) : value).padStart(WIDTH);
 
-export function printTableHeader(): void {
+/** Where the table goes: stdout, or stderr when stdout carries --json lines. */
+export type Out = NodeJS.WritableStream;
+
+export function printTableHeader(out: Out): void {
   const line = `|${COLUMNS.map((c) => c.padStart(WIDTH)).join('|')}|`;
-  process.stdout.write(`${'-'.repeat(line.length)}\n${line}\n${'-'.repeat(line.length)}\n`);
+  out.write(`${'-'.repeat(line.length)}\n${line}\n${'-'.repeat(line.length)}\n`);
 }
 
-export function printTableRow(run: number, epoch: Pick<EpochRecord, 'epoch' | 'trainLoss' | 'trainAcc' | 'valAcc' | 'seconds'> & { epoch: number | 'eval' }, ttaValAcc: number | null): void {
+export function printTableRow(out: Out, run: number, epoch: Pick<EpochRecord, 'epoch' | 'trainLoss' | 'trainAcc' | 'valAcc' | 'seconds'> & { epoch: number | 'eval' }, ttaValAcc: number | null): void {
   const cells = [
     cell(String(run)),
     cell(ttaValAcc === null ? String(epoch.epoch) : 'eval'),
@@ -24,7 +27,7 @@ export function printTableRow(run: number, epoch: Pick<EpochRecord, 'epoch' | 't
     cell(ttaValAcc),
     cell(epoch.seconds, 2),
   ];
-  process.stdout.write(`|${cells.join('|')}|\n`);
+  out.write(`|${cells.join('|')}|\n`);
 }
 
 /** A bar with ETA over the steps of one epoch, on stderr, only on a terminal. */
@@ -51,7 +54,7 @@ export class EpochProgress {
   }
 }
 
-export function printSummary(records: RunRecord[]): void {
+export function printSummary(out: Out, records: RunRecord[]): void {
   if (records.length === 0) return;
   const stats = (xs: number[]) => {
     const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
@@ -60,7 +63,7 @@ export function printSummary(records: RunRecord[]): void {
   };
   const acc = stats(records.map((r) => r.ttaValAcc));
   const time = stats(records.map((r) => r.seconds));
-  process.stdout.write(
+  out.write(
     `${records[0]!.variant} on ${records[0]!.trainSize} images, ${records.length} run(s) on ${records[0]!.backend}: ` +
       `tta_val_acc mean ${acc.mean.toFixed(4)}, std ${acc.std.toFixed(4)}; ${time.mean.toFixed(1)} ± ${time.std.toFixed(1)} s per run\n`,
   );

@@ -54,14 +54,13 @@ export async function selectBackend(options: { backend?: string; log?: (line: st
   const skipped: BackendInfo['skipped'] = [];
   for (const choice of order) {
     try {
-      const info = await activate(choice);
-      const info2: BackendInfo = { ...info, skipped };
-      log(`backend: ${describe(info2)}`);
-      if (!info.native) {
+      const selected: BackendInfo = { ...(await activate(choice)), skipped };
+      log(`backend: ${describe(selected)}`);
+      if (!selected.native) {
         const why = skipped.length ? ` (${skipped.map((s) => `${s.choice}: ${s.reason}`).join('; ')})` : '';
         log(`warning: no native TensorFlow backend${why}. ${SLOWDOWN[choice]}. Run 'npm run setup:native' to build it.`);
       }
-      return info2;
+      return selected;
     } catch (error) {
       skipped.push({ choice, reason: firstLine(error) });
     }

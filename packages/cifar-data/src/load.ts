@@ -1,8 +1,7 @@
-import { decodeRecords, type ImageSplit } from './binary-format';
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { decodeRecords, type ImageSplit } from './binary-format';
 import { CIFAR10, CIFAR100, type DatasetSpec } from './datasets';
-import { fetchDataset, type DatasetLocation, type FetchOptions } from './fetch';
+import { locateDataset, type DatasetLocation, type FetchOptions } from './fetch';
 
 export interface Cifar10 {
   train: ImageSplit;
@@ -35,15 +34,15 @@ export interface Cifar100 {
  * ```
  */
 export async function loadCifar10(options: FetchOptions = {}): Promise<Cifar10> {
-  const location = await fetchDataset(CIFAR10, options);
-  const [train, test] = await Promise.all([readSplit(location.dir, CIFAR10, 'train'), readSplit(location.dir, CIFAR10, 'test')]);
+  const { location, contents } = await locateDataset(CIFAR10, options);
+  const [train, test] = [decodeSplit(location.dir, contents, CIFAR10, 'train'), decodeSplit(location.dir, contents, CIFAR10, 'test')];
   return { train: plain(train), test: plain(test), classes: CIFAR10.classes, location };
 }
 
 /** Loads the binary version of CIFAR-100, with fine and coarse labels. */
 export async function loadCifar100(options: FetchOptions = {}): Promise<Cifar100> {
-  const location = await fetchDataset(CIFAR100, options);
-  const [train, test] = await Promise.all([readSplit(location.dir, CIFAR100, 'train'), readSplit(location.dir, CIFAR100, 'test')]);
+  const { location, contents } = await locateDataset(CIFAR100, options);
+  const [train, test] = [decodeSplit(location.dir, contents, CIFAR100, 'train'), decodeSplit(location.dir, contents, CIFAR100, 'test')];
   return {
     train: withCoarse(train),
     test: withCoarse(test),
@@ -53,9 +52,10 @@ export async function loadCifar100(options: FetchOptions = {}): Promise<Cifar100
   };
 }
 
-async function readSplit(dir: string, spec: DatasetSpec, split: 'train' | 'test') {
-  const files = spec.files.filter((f) => f.split === split).map((f) => join(dir, f.name));
-  return decodeRecords(await Promise.all(files.map(async (path) => ({ path, data: await readFile(path) }))), spec);
+/** Decodes one split from the bytes that were verified (each file is read once). */
+function decodeSplit(dir: string, contents: Map<string, Buffer>, spec: DatasetSpec, split: 'train' | 'test') {
+  const files = spec.files.filter((f) => f.split === split);
+  return decodeRecords(files.map((f) => ({ path: join(dir, f.name), data: contents.get(f.name)! })), spec);
 }
 
 function plain(records: ReturnType<typeof decodeRecords>): ImageSplit {

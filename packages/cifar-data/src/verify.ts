@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DatasetSpec } from './datasets';
 
@@ -22,7 +22,16 @@ export async function md5File(path: string): Promise<string> {
  * MD5 where one is published. Returns the problems found; none means verified.
  */
 export async function verifyDirectory(dir: string, spec: DatasetSpec): Promise<FileProblem[]> {
+  return (await readVerified(dir, spec)).problems;
+}
+
+/**
+ * Reads and checks every file of `spec` in `dir`, keeping the bytes that were
+ * hashed, so a loader decodes exactly what was verified without reading it again.
+ */
+export async function readVerified(dir: string, spec: DatasetSpec): Promise<{ problems: FileProblem[]; contents: Map<string, Buffer> }> {
   const problems: FileProblem[] = [];
+  const contents = new Map<string, Buffer>();
   for (const file of spec.files) {
     const path = join(dir, file.name);
     const info = await stat(path).catch(() => null);
@@ -35,12 +44,12 @@ export async function verifyDirectory(dir: string, spec: DatasetSpec): Promise<F
       problems.push({ file: path, problem: `${kind}: ${info.size} bytes, expected ${file.bytes}` });
       continue;
     }
-    if (file.md5) {
-      const actual = await md5File(path);
-      if (actual !== file.md5) problems.push({ file: path, problem: `corrupted: MD5 ${actual}, expected ${file.md5}` });
-    }
+    const data = await readFile(path);
+    const actual = createHash('md5').update(data).digest('hex');
+    if (file.md5 && actual !== file.md5) problems.push({ file: path, problem: `corrupted: MD5 ${actual}, expected ${file.md5}` });
+    else contents.set(file.name, data);
   }
-  return problems;
+  return { problems, contents };
 }
 
 export function describeProblems(problems: FileProblem[]): string {
