@@ -8,30 +8,24 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { CifarLoader, loadCifar10 } from '@airbench-ts/cifar-data';
 import { createFlipPolicy } from '@airbench-ts/derand-flip';
 import { CONFIGS, disposeModel, evaluate, makeConfig, train } from '@airbench-ts/airbench-net';
 import { parseBackendChoice, selectBackend } from '@airbench-ts-example/backend';
-import { integerFlag } from './args';
+import { integerFlag, parseBenchArgs } from './args';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const { values } = parseArgs({
-  options: {
+const values = parseBenchArgs(
+  'bench:airbench',
+  'Usage: npm run bench:airbench -- [--steps N] [--eval-images N (multiple of 2000)] [--torch] [--python P] [--backend B] [--data-dir D] [--json]',
+  {
     steps: { type: 'string', default: '8' },
     'eval-images': { type: 'string', default: '4000' },
     torch: { type: 'boolean', default: false },
     python: { type: 'string', default: process.env.AIRBENCH_TORCH_PYTHON ?? 'python3' },
     backend: { type: 'string' },
-    'data-dir': { type: 'string' },
-    json: { type: 'boolean', default: false },
-    help: { type: 'boolean', short: 'h', default: false },
   },
-});
-if (values.help) {
-  console.log('Usage: npm run bench:airbench -- [--steps N] [--eval-images N (multiple of 2000)] [--torch] [--python P] [--backend B] [--data-dir D] [--json]');
-  process.exit(0);
-}
+);
 const steps = integerFlag('bench:airbench', 'steps', values.steps, 1, 47);
 const evalImages = integerFlag('bench:airbench', 'eval-images', values['eval-images'], 2000, 10_000);
 if (evalImages % 2000 !== 0) {

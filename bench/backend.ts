@@ -9,9 +9,8 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { BACKEND_CHOICES, parseBackendChoice, selectBackend } from '@airbench-ts-example/backend';
-import { integerFlag } from './args';
+import { integerFlag, parseBenchArgs } from './args';
 
 const HELP = `Usage: npm run bench:backend -- [options]
 
@@ -24,20 +23,12 @@ const HELP = `Usage: npm run bench:backend -- [options]
 Writes results/bench-backend.json.`;
 
 const here = dirname(fileURLToPath(import.meta.url));
-const { values } = parseArgs({
-  options: {
-    backend: { type: 'string' },
-    repeats: { type: 'string', default: '5' },
-    torch: { type: 'boolean', default: false },
-    python: { type: 'string', default: process.env.AIRBENCH_TORCH_PYTHON ?? 'python3' },
-    json: { type: 'boolean', default: false },
-    help: { type: 'boolean', short: 'h', default: false },
-  },
+const values = parseBenchArgs('bench:backend', HELP, {
+  backend: { type: 'string' },
+  repeats: { type: 'string', default: '5' },
+  torch: { type: 'boolean', default: false },
+  python: { type: 'string', default: process.env.AIRBENCH_TORCH_PYTHON ?? 'python3' },
 });
-if (values.help) {
-  console.log(HELP);
-  process.exit(0);
-}
 const repeats = integerFlag('bench:backend', 'repeats', values.repeats, 1, 100);
 parseBackendChoice(values.backend ?? process.env.AIRBENCH_BACKEND);
 

@@ -11,27 +11,17 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { CifarLoader, loadCifar10 } from '@airbench-ts/cifar-data';
 import { disposeModel, forward, initWhitening, makeConfig, makeNet, smoothedCrossEntropySum, train, type BatchSource } from '@airbench-ts/airbench-net';
 import { selectBackend } from '@airbench-ts-example/backend';
-import { integerFlag } from './args';
+import { integerFlag, parseBenchArgs } from './args';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const { values } = parseArgs({
-  options: {
-    python: { type: 'string', default: process.env.AIRBENCH_TORCH_PYTHON ?? 'python3' },
-    images: { type: 'string', default: '256' },
-    backend: { type: 'string' },
-    'data-dir': { type: 'string' },
-    json: { type: 'boolean', default: false },
-    help: { type: 'boolean', short: 'h', default: false },
-  },
+const values = parseBenchArgs('bench:compare-torch', 'Usage: npm run bench:compare-torch -- [--python P] [--images N] [--backend B] [--data-dir D] [--json]', {
+  python: { type: 'string', default: process.env.AIRBENCH_TORCH_PYTHON ?? 'python3' },
+  images: { type: 'string', default: '256' },
+  backend: { type: 'string' },
 });
-if (values.help) {
-  console.log('Usage: npm run bench:compare-torch -- [--python P] [--images N] [--backend B] [--data-dir D] [--json]');
-  process.exit(0);
-}
 const batchSize = integerFlag('bench:compare-torch', 'images', values.images, 2, 10_000);
 
 const STEPS = 10;

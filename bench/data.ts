@@ -6,23 +6,13 @@
 //   npm run bench:data -- [--data-dir D] [--repeats N] [--json]
 import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
-import { parseArgs } from 'node:util';
 import { CifarLoader, loadCifar10 } from '@airbench-ts/cifar-data';
 import { createFlipPolicy } from '@airbench-ts/derand-flip';
-import { integerFlag } from './args';
+import { integerFlag, parseBenchArgs } from './args';
 
-const { values } = parseArgs({
-  options: {
-    'data-dir': { type: 'string' },
-    repeats: { type: 'string', default: '3' },
-    json: { type: 'boolean', default: false },
-    help: { type: 'boolean', short: 'h', default: false },
-  },
+const values = parseBenchArgs('bench:data', 'Usage: npm run bench:data -- [--data-dir D] [--repeats N] [--json]', {
+  repeats: { type: 'string', default: '3' },
 });
-if (values.help) {
-  console.log('Usage: npm run bench:data -- [--data-dir D] [--repeats N] [--json]');
-  process.exit(0);
-}
 const repeats = integerFlag('bench:data', 'repeats', values.repeats, 1, 100);
 
 const median = (xs: number[]) => xs.slice().sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
