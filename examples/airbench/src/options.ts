@@ -67,13 +67,13 @@ export function parseOptions(argv: string[]): Options | { exit: number } {
     return { exit: 0 };
   }
   if (!['94', '95', '96', '96-legacy'].includes(values.variant)) return refuse(`--variant must be 94, 95, 96 or 96-legacy, not '${values.variant}'.`);
-  const integer = (name: string, value: string, min: number) => {
+  const integer = (value: string, min: number) => {
     const n = Number(value);
     return Number.isSafeInteger(n) && n >= min ? n : null;
   };
-  const runs = integer('runs', values.runs, 1);
+  const runs = integer(values.runs, 1);
   if (runs === null) return refuse(`--runs must be a positive integer, not '${values.runs}'.`);
-  const seed = integer('seed', values.seed, 0);
+  const seed = integer(values.seed, 0);
   if (seed === null || seed >= 2 ** 32 - runs) return refuse(`--seed must be an integer in [0, 2^32), not '${values.seed}'.`);
   const options: Options = { variant: values.variant as Options['variant'], runs, seed, json: values.json };
   if (values.epochs !== undefined) {
@@ -82,7 +82,7 @@ export function parseOptions(argv: string[]): Options | { exit: number } {
     options.epochs = epochs;
   }
   if (values['train-subset'] !== undefined) {
-    const subset = integer('train-subset', values['train-subset'], 1);
+    const subset = integer(values['train-subset'], 1);
     if (subset === null || subset > 50_000) return refuse(`--train-subset must be an integer in [1, 50000], not '${values['train-subset']}'.`);
     options.trainSubset = subset;
   }

@@ -3,6 +3,7 @@ import type { EpochRecord, StepInfo } from '@airbench-ts/airbench-net';
 import type { RunRecord } from './results';
 
 // airbench's table: run, epoch, train_loss, train_acc, val_acc, tta_val_acc, seconds.
+// The final row of a run (with tta_val_acc) shows 'eval' in the epoch column.
 const COLUMNS = ['run', 'epoch', 'train_loss', 'train_acc', 'val_acc', 'tta_val_acc', 'seconds'];
 const WIDTH = 12;
 
@@ -17,7 +18,7 @@ export function printTableHeader(out: Out): void {
   out.write(`${'-'.repeat(line.length)}\n${line}\n${'-'.repeat(line.length)}\n`);
 }
 
-export function printTableRow(out: Out, run: number, epoch: Pick<EpochRecord, 'epoch' | 'trainLoss' | 'trainAcc' | 'valAcc' | 'seconds'> & { epoch: number | 'eval' }, ttaValAcc: number | null): void {
+export function printTableRow(out: Out, run: number, epoch: Pick<EpochRecord, 'epoch' | 'trainLoss' | 'trainAcc' | 'valAcc' | 'seconds'>, ttaValAcc: number | null): void {
   const cells = [
     cell(String(run)),
     cell(ttaValAcc === null ? String(epoch.epoch) : 'eval'),
