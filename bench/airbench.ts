@@ -2,13 +2,13 @@
 // the augmenting loader) and TTA-2 evaluation throughput on the chosen backend, and peak memory;
 // with --torch, our PyTorch version (bench/airbench_torch.py) on the same machine. Not a test.
 //
-//   npm run bench:airbench -- [--steps N] [--eval-images N] [--torch] [--python P] [--backend B] [--json]
+//   npm run bench:airbench -- [--steps N] [--eval-images N] [--eval-batch N] [--torch] [--python P] [--backend B] [--json]
 import * as tf from '@tensorflow/tfjs-core';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CifarLoader, loadCifar10 } from '@airbench-ts/cifar-data';
+import { CifarLoader, loadCifar10, normalizeImages } from '@airbench-ts/cifar-data';
 import { createFlipPolicy } from '@airbench-ts/derand-flip';
 import { CONFIGS, disposeModel, evaluate, makeConfig, train } from '@airbench-ts/airbench-net';
 import { parseBackendChoice, selectBackend } from '@airbench-ts-example/backend';
@@ -17,10 +17,11 @@ import { integerFlag, parseBenchArgs } from './args';
 const here = dirname(fileURLToPath(import.meta.url));
 const values = parseBenchArgs(
   'bench:airbench',
-  'Usage: npm run bench:airbench -- [--steps N] [--eval-images N (multiple of 2000)] [--torch] [--python P] [--backend B] [--data-dir D] [--json]',
+  'Usage: npm run bench:airbench -- [--steps N] [--eval-images N (multiple of 2000)] [--eval-batch N] [--torch] [--python P] [--backend B] [--data-dir D] [--json]',
   {
     steps: { type: 'string', default: '8' },
     'eval-images': { type: 'string', default: '4000' },
+    'eval-batch': { type: 'string', default: '2000' },
     torch: { type: 'boolean', default: false },
     python: { type: 'string', default: process.env.AIRBENCH_TORCH_PYTHON ?? 'python3' },
     backend: { type: 'string' },
@@ -32,6 +33,7 @@ if (evalImages % 2000 !== 0) {
   console.error(`bench:airbench: --eval-images must be 2000, 4000, ... 10000, not '${values['eval-images']}'`);
   process.exit(2);
 }
+const evalBatch = integerFlag('bench:airbench', 'eval-batch', values['eval-batch'], 1, evalImages);
 parseBackendChoice(values.backend ?? process.env.AIRBENCH_BACKEND);
 
 const backend = await selectBackend({ ...(values.backend ? { backend: values.backend } : {}) });
@@ -47,17 +49,17 @@ const loader = new CifarLoader(data.train, {
   flip: createFlipPolicy({ seed: 0 }),
   subset: 1024 * (steps + 1),
 });
-const whitening = new CifarLoader(data.train, { batchSize: 5000, subset: 5000 }).batches(0).next().value!;
+const whitening = normalizeImages(data.train, { count: 5000 });
 const stamps: number[] = [];
-const { model } = await train(config, { train: loader, whitening: whitening.inputs }, { onStep: () => stamps.push(performance.now()) });
+const { model } = await train(config, { train: loader, whitening }, { onStep: () => stamps.push(performance.now()) });
 const end = performance.now();
 const trainImagesPerSec = (steps * 1024) / ((end - stamps[1]!) / 1000);
-tf.dispose([whitening.inputs, whitening.labels]);
+whitening.dispose();
 
-const test = new CifarLoader(data.test, { batchSize: 2000, subset: evalImages });
-evaluate(model, new CifarLoader(data.test, { batchSize: 100, subset: 100 }), { tta: 2 }); // warm-up
+const test = new CifarLoader(data.test, { batchSize: evalBatch, subset: evalImages });
+await evaluate(model, new CifarLoader(data.test, { batchSize: 100, subset: 100 }), { tta: 2 }); // warm-up
 const evalStart = performance.now();
-evaluate(model, test, { tta: 2 });
+await evaluate(model, test, { tta: 2 });
 const evalImagesPerSec = evalImages / ((performance.now() - evalStart) / 1000);
 disposeModel(model);
 
@@ -67,6 +69,7 @@ const result: Record<string, unknown> = {
   batchSize: 1024,
   timedSteps: steps,
   trainImagesPerSec: Math.round(trainImagesPerSec * 10) / 10,
+  evalBatch,
   evalImagesPerSec: Math.round(evalImagesPerSec * 10) / 10,
   peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
 };

@@ -11,8 +11,8 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CifarLoader, loadCifar10 } from '@airbench-ts/cifar-data';
-import { disposeModel, forward, initWhitening, makeConfig, makeNet, smoothedCrossEntropySum, train, type BatchSource } from '@airbench-ts/airbench-net';
+import { CifarLoader, loadCifar10, normalizeImages } from '@airbench-ts/cifar-data';
+import { disposeModel, forward, initWhitening, makeConfig, makeNet, smoothedCrossEntropySum, train, type EpochSource } from '@airbench-ts/airbench-net';
 import { selectBackend } from '@airbench-ts-example/backend';
 import { integerFlag, parseBenchArgs } from './args';
 
@@ -33,9 +33,10 @@ mkdirSync(out, { recursive: true });
 await selectBackend({ ...(values.backend ? { backend: values.backend } : {}) });
 const data = await loadCifar10({ ...(values['data-dir'] ? { dataDir: values['data-dir'] } : {}), progress: false });
 // One batch per "epoch", so T = STEPS and the whitening bias trains in steps 0–2 only.
-const config = makeConfig('airbench94', { epochs: STEPS });
+// The config's batch size is the batch's, so both sides derive the same decay per step.
+const config = makeConfig('airbench94', { epochs: STEPS, batchSize, whiteningImages: 1000 });
 const first = <T>(loader: CifarLoader) => loader.batches(0).next().value! as unknown as T;
-const whitening = first<{ inputs: tf.Tensor4D; labels: tf.Tensor1D }>(new CifarLoader(data.train, { batchSize: 1000, subset: 1000 }));
+const whitening = normalizeImages(data.train, { count: 1000 });
 const batch = first<{ inputs: tf.Tensor4D; labels: tf.Tensor1D }>(
   new CifarLoader(data.train, { batchSize, shuffle: true, translate: 2, flip: (i, e) => (i + e) % 2 === 1, seed: 1 }),
 );
@@ -43,7 +44,7 @@ const batch = first<{ inputs: tf.Tensor4D; labels: tf.Tensor1D }>(
 const arrays: Record<string, tf.Tensor> = {};
 const model = makeNet(config, SEED);
 arrays['preWhitening.whiten.weight'] = tf.clone(model.params['whiten.weight']!);
-initWhitening(model, whitening.inputs);
+initWhitening(model, whitening);
 for (const [name, v] of Object.entries({ ...model.params, ...model.buffers })) arrays[`init.${name}`] = tf.clone(v);
 arrays['batch.inputs'] = batch.inputs;
 arrays['batch.labels'] = tf.cast(batch.labels, 'float32');
@@ -62,13 +63,15 @@ names.forEach((n) => (mine[`grad.${n}`] = grads[model.params[n]!.name]!));
 for (const [name, v] of Object.entries(model.buffers)) mine[`afterForward.${name}`] = tf.clone(v);
 
 // 2. STEPS training steps through the real train().
-const oneBatch: BatchSource = {
+const oneBatch: EpochSource = {
+  batchSize,
+  dropLast: true,
   length: 1,
-  *[Symbol.iterator]() {
+  *batches() {
     yield { inputs: tf.clone(batch.inputs), labels: tf.clone(batch.labels) };
   },
 };
-const trained = await train(config, { train: oneBatch, whitening: whitening.inputs }, { seed: SEED });
+const trained = await train(config, { train: oneBatch, whitening: whitening }, { seed: SEED });
 for (const [name, v] of Object.entries({ ...trained.model.params, ...trained.model.buffers })) mine[`final.${name}`] = tf.clone(v);
 
 writeArrays(out, 'typescript', mine, { backend: tf.getBackend() });

@@ -1,3 +1,3 @@
 import { projectConfig } from '../../vitest.shared';
 
-export default projectConfig('airbench-net', { testTimeout: 300_000 });
+export default projectConfig('airbench-net', { testTimeout: 120_000 }, { data: true });

@@ -7,6 +7,9 @@ Trains airbench on CIFAR-10 (Jordan 2024) and prints airbench's per-epoch table.
 
 Options:
   --variant <94|95|96|96-legacy>  network and hyperparameters (default 94)
+  --dataset <cifar10|cifar100>    the data (default cifar10); CIFAR-100 from $CIFAR100_DIR, --data-dir or the cache
+  --widths <a,b,c>                channels of the three conv groups (default: the variant's, 94: 64,256,256)
+  --batch-size <n>                images per step (default: the variant's, 1024); lr and decay stay per 1024 images
   --runs <n>                      runs with seeds seed, seed+1, ... (default 1); mean and std at the end
   --seed <s>                      first seed (default 0)
   --epochs <e>                    override the variant's epochs (94: 9.9)
@@ -22,6 +25,9 @@ Options:
 
 export interface Options {
   variant: '94' | '95' | '96' | '96-legacy';
+  dataset: 'cifar10' | 'cifar100';
+  widths?: [number, number, number];
+  batchSize?: number;
   runs: number;
   seed: number;
   epochs?: number;
@@ -46,6 +52,9 @@ export function parseOptions(argv: string[]): Options | { exit: number } {
       args: argv,
       options: {
         variant: { type: 'string', default: '94' },
+        dataset: { type: 'string', default: 'cifar10' },
+        widths: { type: 'string' },
+        'batch-size': { type: 'string' },
         runs: { type: 'string', default: '1' },
         seed: { type: 'string', default: '0' },
         epochs: { type: 'string' },
@@ -75,7 +84,18 @@ export function parseOptions(argv: string[]): Options | { exit: number } {
   if (runs === null) return refuse(`--runs must be a positive integer, not '${values.runs}'.`);
   const seed = integer(values.seed, 0);
   if (seed === null || seed >= 2 ** 32 - runs) return refuse(`--seed must be an integer in [0, 2^32), not '${values.seed}'.`);
-  const options: Options = { variant: values.variant as Options['variant'], runs, seed, json: values.json };
+  if (!['cifar10', 'cifar100'].includes(values.dataset)) return refuse(`--dataset must be cifar10 or cifar100, not '${values.dataset}'.`);
+  const options: Options = { variant: values.variant as Options['variant'], dataset: values.dataset as Options['dataset'], runs, seed, json: values.json };
+  if (values.widths !== undefined) {
+    const widths = values.widths.split(',').map((w) => integer(w, 1));
+    if (widths.length !== 3 || widths.some((w) => w === null)) return refuse(`--widths must be three positive integers like 64,256,256, not '${values.widths}'.`);
+    options.widths = widths as [number, number, number];
+  }
+  if (values['batch-size'] !== undefined) {
+    const batchSize = integer(values['batch-size'], 1);
+    if (batchSize === null) return refuse(`--batch-size must be a positive integer, not '${values['batch-size']}'.`);
+    options.batchSize = batchSize;
+  }
   if (values.epochs !== undefined) {
     const epochs = Number(values.epochs);
     if (!(epochs > 0) || !Number.isFinite(epochs)) return refuse(`--epochs must be a positive number, not '${values.epochs}'.`);

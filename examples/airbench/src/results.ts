@@ -5,6 +5,11 @@ import type { EpochRecord } from '@airbench-ts/airbench-net';
 /** One finished run, as printed with --json and kept in --out. */
 export interface RunRecord {
   variant: string;
+  /** 'cifar100' when trained on CIFAR-100; absent for CIFAR-10 (older records). */
+  dataset?: 'cifar10' | 'cifar100';
+  /** Widths and batch size when overridden (--widths, --batch-size); absent for the variant's own. */
+  widths?: readonly [number, number, number];
+  batchSize?: number;
   seed: number;
   epochs: number;
   trainSubset: number | null;
@@ -24,9 +29,18 @@ export interface RunRecord {
   history?: EpochRecord[];
 }
 
-export type RunKey = Pick<RunRecord, 'variant' | 'epochs' | 'trainSize' | 'tta' | 'backend'>;
+export type RunKey = Pick<RunRecord, 'variant' | 'dataset' | 'widths' | 'batchSize' | 'epochs' | 'trainSize' | 'tta' | 'backend'>;
 
-const sameKey = (a: RunKey, b: RunKey) => a.variant === b.variant && a.epochs === b.epochs && a.trainSize === b.trainSize && a.tta === b.tta && a.backend === b.backend;
+// A field a record leaves out means the default, so older files still resume.
+const sameKey = (a: RunKey, b: RunKey) =>
+  a.variant === b.variant &&
+  (a.dataset ?? 'cifar10') === (b.dataset ?? 'cifar10') &&
+  String(a.widths ?? '') === String(b.widths ?? '') &&
+  (a.batchSize ?? null) === (b.batchSize ?? null) &&
+  a.epochs === b.epochs &&
+  a.trainSize === b.trainSize &&
+  a.tta === b.tta &&
+  a.backend === b.backend;
 
 /** Runs of the same setting already in `file`, by seed: what a resumed command skips. */
 export function completedRuns(file: string, key: RunKey): Map<number, RunRecord> {

@@ -1,4 +1,5 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -7,11 +8,11 @@ import { main } from '../src/main';
 import { parseOptions } from '../src/options';
 import { completedRuns } from '../src/results';
 
+// The real CIFAR-10, found as the example finds it ($CIFAR10_DIR, the cache, a
+// fetch; the run's data setup made sure it is there). A narrow airbench94 keeps
+// these runs to seconds and well under a gigabyte.
 const work = mkdtempSync(join(tmpdir(), 'airbench-example-'));
-// The real CIFAR-10: $CIFAR10_DIR, else the shared copy beside the repository, else the loader's own chain.
-const shared = fileURLToPath(new URL('../../../../shared/cifar10/cifar-10-batches-bin', import.meta.url));
-const dataDir = process.env.CIFAR10_DIR ?? (existsSync(shared) ? shared : undefined);
-const dataFlag = dataDir ? ['--data-dir', dataDir] : [];
+const tiny = ['--widths', '16,32,32', '--batch-size', '256'];
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 function capture(stream: 'stdout' | 'stderr') {
@@ -32,6 +33,9 @@ describe('flags are checked before any work', () => {
     [['--tta', '3'], /--tta must be 0, 1 or 2/],
     [['--backend', 'tpu'], /--backend must be one of auto, node-gpu, node, wasm, cpu/],
     [['--bogus'], /Unknown option '--bogus'/],
+    [['--widths', '64,256'], /--widths must be three positive integers like 64,256,256, not '64,256'/],
+    [['--batch-size', '0'], /--batch-size must be a positive integer/],
+    [['--dataset', 'mnist'], /--dataset must be cifar10 or cifar100, not 'mnist'/],
   ])('%j is refused with the usage', (argv, message) => {
     const err = capture('stderr');
     const result = parseOptions(argv);
@@ -42,8 +46,11 @@ describe('flags are checked before any work', () => {
   });
 
   it('accepts the documented flags', () => {
-    expect(parseOptions(['--variant', '96-legacy', '--runs', '3', '--seed', '5', '--epochs', '2.5', '--train-subset', '10000', '--tta', '1', '--json'])).toEqual({
+    expect(parseOptions(['--variant', '96-legacy', '--runs', '3', '--seed', '5', '--epochs', '2.5', '--train-subset', '10000', '--tta', '1', '--json', ...tiny, '--dataset', 'cifar100'])).toEqual({
       variant: '96-legacy',
+      dataset: 'cifar100',
+      widths: [16, 32, 32],
+      batchSize: 256,
       runs: 3,
       seed: 5,
       epochs: 2.5,
@@ -62,17 +69,43 @@ describe('flags are checked before any work', () => {
   });
 });
 
+// In a child process, and before the in-process runs below, so that this file
+// never holds two trainings' memory at once.
+describe('Ctrl-C', () => {
+  it('stops cleanly on Ctrl-C during the final evaluation: exit 130, the run not recorded', async () => {
+    const out = join(work, 'interrupted.jsonl');
+    const cli = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
+    const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=@airbench-ts/source', cli, '--epochs', '0.5', '--train-subset', '1024', '--tta', '2', '--out', out, ...tiny], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    const interrupted = new Promise<number | null>((resolve) => {
+      const watch = (chunk: Buffer) => {
+        output += String(chunk);
+        if (output.includes('final evaluation') && !child.killed) child.kill('SIGINT');
+      };
+      child.stdout.on('data', watch);
+      child.stderr.on('data', watch);
+      child.on('close', resolve);
+    });
+    expect(await interrupted).toBe(130);
+    expect(output).toMatch(/interrupted; completed runs are kept in --out/);
+    expect(output).not.toMatch(/\beval\b.*\|/); // no final row was printed
+    expect(existsSync(out)).toBe(false);
+  });
+});
+
 describe('a short run end to end, and resuming', () => {
   it('prints one JSON line per run, appends it to --out, and skips it when run again', async () => {
     const out = join(work, 'runs.jsonl');
-    const argv = ['--epochs', '0.5', '--train-subset', '2048', '--tta', '0', '--json', '--out', out, ...dataFlag];
+    const argv = ['--epochs', '0.5', '--train-subset', '2048', '--tta', '0', '--json', '--out', out, ...tiny];
     const stdout = capture('stdout');
     const err = capture('stderr');
     expect(await main(argv)).toBe(0);
     stdout.restore();
     err.restore();
     const record = JSON.parse(stdout.text().trim().split('\n').pop()!);
-    expect(record).toMatchObject({ variant: 'airbench94', seed: 0, epochs: 0.5, trainSubset: 2048, trainSize: 2048, tta: 0 });
+    expect(record).toMatchObject({ variant: 'airbench94', seed: 0, epochs: 0.5, trainSubset: 2048, trainSize: 2048, tta: 0, widths: [16, 32, 32], batchSize: 256 });
     for (const key of ['ttaValAcc', 'valAcc', 'trainSeconds', 'evalSeconds', 'seconds']) expect(typeof record[key]).toBe('number');
     expect(record.ttaValAcc).toBeGreaterThanOrEqual(0);
     expect(record.ttaValAcc).toBeLessThanOrEqual(1);
@@ -88,6 +121,15 @@ describe('a short run end to end, and resuming', () => {
     expect(JSON.parse(again.text().trim().split('\n').pop()!)).toEqual(record);
     expect(readFileSync(out, 'utf8').trim().split('\n')).toHaveLength(1);
     expect(performance.now() - started).toBeLessThan(30_000);
+  });
+
+  it('says where to get CIFAR-100 when its files are not there', async () => {
+    const empty = join(work, 'no-cifar100');
+    mkdirSync(empty);
+    const err = capture('stderr');
+    const error = await main(['--dataset', 'cifar100', '--data-dir', empty, ...tiny]).catch((e: Error) => e);
+    err.restore();
+    expect(String(error)).toMatch(/CIFAR-100 from dataDir .*train\.bin is missing.*cifar-100-binary\.tar\.gz/);
   });
 
   it('names a damaged --out line instead of guessing', () => {

@@ -9,7 +9,10 @@
 // the per-step decay lr·λ (the product is what stays fixed). `toPyTorchSgd`
 // converts them to the lr and λ an SGD step uses.
 
+import { InvalidArgumentError } from './errors';
+
 export type BlockKind = 'two-conv' | 'three-conv-residual' | 'three-conv-residual-legacy';
+const BLOCK_KINDS: readonly BlockKind[] = ['two-conv', 'three-conv-residual', 'three-conv-residual-legacy'];
 
 export interface AirbenchConfig {
   name: string;
@@ -17,8 +20,10 @@ export interface AirbenchConfig {
   widths: readonly [number, number, number];
   /** two-conv: airbench94/95. three-conv-residual: airbench96 (GELU, then add). legacy: add, then GELU. */
   block: BlockKind;
-  /** Channels of the frozen 2×2 whitening conv: 2 × 12 (each eigenfilter and its negation). */
+  /** Channels of the frozen 2×2 whitening conv: 2 × 12 (each eigenfilter and its negation); nothing else is defined. */
   whiteningWidth: number;
+  /** Classes of the dataset: the width of the linear head (CIFAR-10: 10, CIFAR-100: 100). */
+  classes: number;
   /** Images per optimiser step. */
   batchSize: number;
   /** Training length in epochs; a fractional last epoch stops mid-way (airbench94: 9.9). */
@@ -59,6 +64,7 @@ const airbench94: AirbenchConfig = {
   widths: [64, 256, 256],
   block: 'two-conv',
   whiteningWidth: 24,
+  classes: 10,
   batchSize: 1024,
   epochs: 9.9,
   lr: 11.5,
@@ -109,11 +115,50 @@ export const CONFIGS = {
 
 export type VariantName = keyof typeof CONFIGS;
 
-/** A config from a variant name or a config, with fields overridden one by one. */
+/** A config from a variant name or a config, with fields overridden one by one; checked by `validateConfig`. */
 export function makeConfig(base: VariantName | AirbenchConfig, overrides: Partial<AirbenchConfig> = {}): AirbenchConfig {
   const start = typeof base === 'string' ? CONFIGS[base] : base;
-  if (!start) throw new Error(`makeConfig: unknown variant '${String(base)}'; use one of ${Object.keys(CONFIGS).join(', ')}.`);
-  return Object.freeze({ ...start, ...overrides });
+  if (!start) throw new InvalidArgumentError('base', `makeConfig: unknown variant '${String(base)}'; use one of ${Object.keys(CONFIGS).join(', ')}.`);
+  return validateConfig(Object.freeze({ ...start, ...overrides }));
+}
+
+/**
+ * Refuses a config that would train something other than what it says, naming
+ * the field: `makeConfig`, `makeNet` and `train` call it. Returns the config.
+ */
+export function validateConfig(config: AirbenchConfig): AirbenchConfig {
+  const refuse = (field: string, rule: string, value: unknown): never => {
+    throw new InvalidArgumentError(field, `airbench config '${config.name}': '${field}' must be ${rule}, but is ${JSON.stringify(value)}.`);
+  };
+  const positiveInteger = (field: keyof AirbenchConfig) => {
+    const value = config[field];
+    if (!(Number.isSafeInteger(value) && (value as number) > 0)) refuse(field, 'a positive integer', value);
+  };
+  const positive = (field: keyof AirbenchConfig) => {
+    const value = config[field];
+    if (!(typeof value === 'number' && Number.isFinite(value) && value > 0)) refuse(field, 'a positive number', value);
+  };
+  const fraction = (field: string, value: number, open = false) => {
+    if (!(value >= 0 && (open ? value < 1 : value <= 1))) refuse(field, open ? 'in [0, 1)' : 'in [0, 1]', value);
+  };
+  if (!Array.isArray(config.widths) || config.widths.length !== 3 || !config.widths.every((w) => Number.isSafeInteger(w) && w > 0)) {
+    refuse('widths', 'three positive integers', config.widths);
+  }
+  if (!BLOCK_KINDS.includes(config.block)) refuse('block', `one of ${BLOCK_KINDS.join(', ')}`, config.block);
+  // 12 = 2×2 patches × 3 colours: the eigenbasis has 12 filters, each kept with its negation.
+  if (config.whiteningWidth !== 24) refuse('whiteningWidth', '24 (12 eigenfilters of 2×2×3 patches and their negations)', config.whiteningWidth);
+  for (const field of ['classes', 'batchSize', 'whiteningImages', 'whiteningBiasEpochs'] as const) positiveInteger(field);
+  if (config.classes < 2) refuse('classes', 'at least 2', config.classes);
+  for (const field of ['epochs', 'lr', 'biasScaler', 'whiteningEps', 'batchNormEps', 'logitScale'] as const) positive(field);
+  if (!(config.weightDecay >= 0)) refuse('weightDecay', 'a number ≥ 0', config.weightDecay);
+  fraction('momentum', config.momentum, true);
+  fraction('labelSmoothing', config.labelSmoothing, true);
+  fraction('batchNormMomentum', config.batchNormMomentum, true);
+  fraction('schedule.warmupFraction', config.schedule?.warmupFraction, true);
+  if (!(config.lookahead?.every >= 1 && Number.isSafeInteger(config.lookahead.every))) refuse('lookahead.every', 'a positive integer', config.lookahead?.every);
+  fraction('lookahead.decay', config.lookahead.decay);
+  if (![0, 1, 2].includes(config.tta)) refuse('tta', '0, 1 or 2', config.tta);
+  return config;
 }
 
 /** The per-step values a PyTorch-semantics SGD uses, from the decoupled ones (SPEC §1.3). */
@@ -134,4 +179,15 @@ export function toPyTorchSgd(config: AirbenchConfig): SgdValues {
   const lrBias = config.biasScaler * lr;
   const decayPerStep = (config.weightDecay * config.batchSize) / kilostepScale;
   return { lr, lrBias, weightDecay: decayPerStep / lr, weightDecayBias: decayPerStep / lrBias };
+}
+
+/**
+ * The SGD group of a parameter (SPEC §1.3): BatchNorm shifts (every trainable
+ * parameter whose name contains "norm") take the 64× learning rate `lrBias`;
+ * everything else (convs, the head, the whitening bias) takes `lr`. Both decay by
+ * the same lr·λ per step.
+ */
+export function parameterGroup(config: AirbenchConfig, name: string): { lr: number; weightDecay: number } {
+  const sgd = toPyTorchSgd(config);
+  return name.includes('norm') ? { lr: sgd.lrBias, weightDecay: sgd.weightDecayBias } : { lr: sgd.lr, weightDecay: sgd.weightDecay };
 }

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { BatchSource } from './data';
+import { AirbenchError } from './errors';
 import { forward, type AirbenchModel } from './network';
 
 // ---------------------------------------------------------------------------
@@ -43,20 +44,37 @@ export interface Evaluation {
   count: number;
 }
 
-/** Accuracy of the model over one epoch of `data` (e.g. the test loader), with TTA. */
-export function evaluate(model: AirbenchModel, data: BatchSource, options: { tta?: TtaLevel } = {}): Evaluation {
+export interface EvaluateOptions {
+  /** Default: the config's level. */
+  tta?: TtaLevel;
+  /** Aborting stops between batches: the promise rejects with the signal's reason, nothing leaks. */
+  signal?: AbortSignal;
+}
+
+/**
+ * Accuracy and loss of the model over one pass of `data` (e.g. the test loader),
+ * with TTA. Yields to the event loop between batches, so a Ctrl-C handler or a
+ * timer can run during a long evaluation (airbench94's takes about a minute on a
+ * CPU) and abort it through `signal`.
+ */
+export async function evaluate(model: AirbenchModel, data: BatchSource, options: EvaluateOptions = {}): Promise<Evaluation> {
   const correct: number[] = [];
   let lossSum = 0;
   for (const { inputs, labels } of data) {
+    if (options.signal?.aborted) {
+      tf.dispose([inputs, labels]);
+      throw options.signal.reason ?? new AirbenchError('evaluation was aborted');
+    }
     const [hits, loss] = tf.tidy(() => {
       const logits = infer(model, inputs, options);
       const hit = tf.equal(tf.argMax(logits, 1), tf.cast(labels, 'int32'));
-      const ce = tf.sum(tf.neg(tf.sum(tf.mul(tf.oneHot(tf.cast(labels, 'int32'), 10), tf.logSoftmax(logits)), 1)));
+      const ce = tf.sum(tf.neg(tf.sum(tf.mul(tf.oneHot(tf.cast(labels, 'int32'), logits.shape[1]), tf.logSoftmax(logits)), 1)));
       return [hit.dataSync(), ce.dataSync()[0]!] as const;
     });
     tf.dispose([inputs, labels]);
     for (const h of hits) correct.push(h ? 1 : 0);
     lossSum += loss;
+    await new Promise((resolve) => setImmediate(resolve));
   }
   const count = correct.length;
   return { accuracy: correct.reduce((a, b) => a + b, 0) / count, loss: lossSum / count, correct: Uint8Array.from(correct), count };

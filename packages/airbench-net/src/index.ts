@@ -4,7 +4,7 @@
  * (hyperparameters), network.ts, whitening.ts, optimizer.ts, lookahead.ts,
  * schedule.ts, train.ts, evaluate.ts.
  */
-export { CONFIGS, makeConfig, toPyTorchSgd } from './config';
+export { CONFIGS, makeConfig, parameterGroup, toPyTorchSgd, validateConfig } from './config';
 export type { AirbenchConfig, BlockKind, SgdValues, VariantName } from './config';
 export { makeNet, disposeModel, forward, gelu } from './network';
 export type { AirbenchModel, ForwardOptions, ForwardResult } from './network';
@@ -16,7 +16,9 @@ export { lrMultiplier, lookaheadDecay, totalSteps } from './schedule';
 export { train } from './train';
 export type { EpochRecord, StepInfo, TrainOptions, TrainResult } from './train';
 export { evaluate, infer } from './evaluate';
-export type { Evaluation, TtaLevel } from './evaluate';
-export { saveModel, loadModel } from './save-load';
-export type { BatchSource, TrainData } from './data';
+export type { Evaluation, EvaluateOptions, TtaLevel } from './evaluate';
+// Files: saveModel / loadModel live in '@airbench-ts/airbench-net/node', so this entry bundles for a browser.
+export { serializeModel, deserializeModel, MODEL_FORMAT } from './serialize';
+export type { ModelManifest } from './serialize';
+export type { BatchSource, EpochSource, LabeledBatch, TrainData } from './data';
 export { AirbenchError, InvalidArgumentError } from './errors';

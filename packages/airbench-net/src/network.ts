@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { AirbenchConfig } from './config';
+import { validateConfig, type AirbenchConfig } from './config';
 import { diracConvKernel, parameterGenerator, uniform } from './init';
 
 // ---------------------------------------------------------------------------
@@ -28,6 +28,7 @@ export function convsPerBlock(config: AirbenchConfig): number {
  * The whitening weight is a placeholder until `initWhitening` sets it from data.
  */
 export function makeNet(config: AirbenchConfig, seed: number): AirbenchModel {
+  validateConfig(config);
   nextModelId += 1;
   const params: Record<string, tf.Variable> = {};
   const buffers: Record<string, tf.Variable> = {};
@@ -53,7 +54,7 @@ export function makeNet(config: AirbenchConfig, seed: number): AirbenchModel {
     channelsIn = width;
   });
   const last = config.widths[2];
-  params['head.weight'] = variable('head.weight', uniform(last * 10, 1 / Math.sqrt(last), parameterGenerator(seed, index++)), [last, 10], true);
+  params['head.weight'] = variable('head.weight', uniform(last * config.classes, 1 / Math.sqrt(last), parameterGenerator(seed, index++)), [last, config.classes], true);
   return { config, params, buffers };
 }
 
@@ -79,7 +80,7 @@ export interface ForwardOptions {
 }
 
 export interface ForwardResult {
-  /** [batch, 10], already multiplied by the logit scale. */
+  /** [batch, classes], already multiplied by the logit scale. */
   logits: tf.Tensor2D;
   /** Present with `collect`: `whiten`, `blockN.convK`, `blockN.normK`, `blockN.out`, `pool`. */
   activations: Record<string, tf.Tensor>;

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { toPyTorchSgd, type AirbenchConfig } from './config';
+import { parameterGroup, validateConfig, type AirbenchConfig } from './config';
 import type { TrainData } from './data';
 import { AirbenchError, InvalidArgumentError } from './errors';
 import { evaluate } from './evaluate';
@@ -38,7 +38,8 @@ export interface StepInfo {
 export interface TrainOptions {
   /** Seeds the initial weights. The data order is the batch source's business. Default 0. */
   seed?: number;
-  onEpoch?: (record: EpochRecord) => void;
+  /** After each epoch, with the model as it stands (read it, do not dispose it). */
+  onEpoch?: (record: EpochRecord, model: AirbenchModel) => void;
   onStep?: (info: StepInfo) => void;
   /** Aborting stops training between steps; the partial model is freed and the promise rejects. */
   signal?: AbortSignal;
@@ -64,12 +65,10 @@ export interface TrainResult {
  */
 export async function train(config: AirbenchConfig, data: TrainData, options: TrainOptions = {}): Promise<TrainResult> {
   const seed = options.seed ?? 0;
-  checkTrainData(data);
+  validateConfig(config);
+  checkTrainData(config, data);
   const steps = totalSteps(config, data.train.length);
-  const sgd = toPyTorchSgd(config);
-  const groupOf = (name: string) =>
-    // "BN biases" are every trainable parameter whose name contains "norm".
-    name.includes('norm') ? { lr: sgd.lrBias, weightDecay: sgd.weightDecayBias } : { lr: sgd.lr, weightDecay: sgd.weightDecay };
+  const groupOf = (name: string) => parameterGroup(config, name);
 
   const started = performance.now();
   const model = makeNet(config, seed);
@@ -90,7 +89,7 @@ export async function train(config: AirbenchConfig, data: TrainData, options: Tr
       );
       const variables = names.map((name) => model.params[name]!);
       let last: tf.Tensor[] = [];
-      for (const { inputs, labels } of data.train) {
+      for (const { inputs, labels } of data.train.batches(epoch)) {
         if (options.signal?.aborted) {
           tf.dispose([inputs, labels, ...last]);
           throw options.signal.reason ?? new AirbenchError('training was aborted');
@@ -123,10 +122,10 @@ export async function train(config: AirbenchConfig, data: TrainData, options: Tr
       const trainAcc = (last[1]?.dataSync()[0] ?? NaN) / batch;
       tf.dispose(last);
       trainingSeconds += (performance.now() - epochStart) / 1000;
-      const valAcc = data.test ? evaluate(model, data.test, { tta: 0 }).accuracy : null;
+      const valAcc = data.test ? (await evaluate(model, data.test, { tta: 0, ...(options.signal ? { signal: options.signal } : {}) })).accuracy : null;
       const record = { epoch, trainLoss, trainAcc, valAcc, steps: step, seconds: whiteningSeconds + trainingSeconds };
       history.push(record);
-      options.onEpoch?.(record);
+      options.onEpoch?.(record, model);
     }
     return { model, history, totalSteps: steps, seconds: { whitening: whiteningSeconds, training: trainingSeconds } };
   } catch (error) {
@@ -138,11 +137,35 @@ export async function train(config: AirbenchConfig, data: TrainData, options: Tr
   }
 }
 
-function checkTrainData(data: TrainData): void {
-  if (!data || typeof data.train?.[Symbol.iterator] !== 'function' || !(data.train.length > 0)) {
-    throw new InvalidArgumentError('data.train', `train: 'data.train' must be an iterable of { inputs, labels } batches with a positive 'length' (batches per epoch), e.g. a CifarLoader.`);
+function checkTrainData(config: AirbenchConfig, data: TrainData): void {
+  const source = data?.train;
+  if (!source || typeof source.batches !== 'function' || !(source.length > 0)) {
+    throw new InvalidArgumentError(
+      'data.train',
+      `train: 'data.train' must have batches(epoch) and a positive 'length' (batches per epoch), e.g. a CifarLoader.`,
+    );
+  }
+  // The step count and the decay per image are per batch of config.batchSize: a
+  // source cut another way would silently train a different schedule.
+  if (source.batchSize !== config.batchSize) {
+    throw new InvalidArgumentError(
+      'data.train',
+      `train: 'data.train' gives batches of ${String(source.batchSize)} images, but config.batchSize is ${config.batchSize}. Build the loader with batchSize ${config.batchSize}, or set batchSize in the config.`,
+    );
+  }
+  if (source.dropLast !== true) {
+    throw new InvalidArgumentError(
+      'data.train',
+      `train: 'data.train' must drop the last, smaller batch of each epoch (dropLast: true), as airbench does: a short batch would be a step of another size.`,
+    );
   }
   if (!data.whitening || data.whitening.rank !== 4 || data.whitening.shape[3] !== 3) {
     throw new InvalidArgumentError('data.whitening', `train: 'data.whitening' must be a [N, 32, 32, 3] tensor of normalised training images (airbench uses the first 5,000).`);
+  }
+  if (data.whitening.shape[0] < config.whiteningImages) {
+    throw new InvalidArgumentError(
+      'data.whitening',
+      `train: config.whiteningImages is ${config.whiteningImages}, but 'data.whitening' holds ${data.whitening.shape[0]} images. Pass more, or set whiteningImages to ${data.whitening.shape[0]}.`,
+    );
   }
 }

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
+import { InvalidArgumentError } from './errors';
 import type { AirbenchModel } from './network';
 
 // ---------------------------------------------------------------------------
@@ -44,11 +45,17 @@ export function symmetricEigen(matrix: Float64Array, size: number): { values: nu
 /**
  * Sets the model's whitening kernel from the first `config.whiteningImages`
  * normalised, un-augmented training images: filter k is v_k/√(λ_k + ε) for the
- * 12 eigenpairs, then the 12 negations. Returns the eigenvalues.
+ * 12 eigenpairs, then the 12 negations. Returns the eigenvalues. Fewer images
+ * than the config names is an error, not a silently different init.
  */
 export function initWhitening(model: AirbenchModel, images: tf.Tensor4D): number[] {
-  const { whiteningImages, whiteningEps, whiteningWidth } = model.config;
-  const count = Math.min(whiteningImages, images.shape[0]);
+  const { whiteningImages: count, whiteningEps, whiteningWidth } = model.config;
+  if (images.rank !== 4 || images.shape[0] < count) {
+    throw new InvalidArgumentError(
+      'whiteningImages',
+      `initWhitening: the config asks for ${count} whitening images, but got a tensor of shape [${images.shape.join(', ')}]. Pass at least ${count} images, or set whiteningImages to the number you have (makeConfig(config, { whiteningImages: N })).`,
+    );
+  }
   const used = count < images.shape[0] ? tf.slice(images, [0, 0, 0, 0], [count, -1, -1, -1]) : images;
   const { values, vectors } = symmetricEigen(patchSecondMoment(used), 12);
   if (used !== images) used.dispose();

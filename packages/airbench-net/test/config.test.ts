@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { CONFIGS, lookaheadDecay, lrMultiplier, makeConfig, toPyTorchSgd, totalSteps } from '../src/index';
+import '@tensorflow/tfjs-backend-cpu';
+import { CONFIGS, InvalidArgumentError, disposeModel, lookaheadDecay, lrMultiplier, makeConfig, makeNet, toPyTorchSgd, totalSteps, validateConfig } from '../src/index';
 
 describe('hyperparameters against SPEC §1.3–1.6', () => {
   it('converts the decoupled lr and weight decay to PyTorch SGD values', () => {
@@ -57,5 +58,42 @@ describe('hyperparameters against SPEC §1.3–1.6', () => {
     expect(CONFIGS.airbench96).toMatchObject({ widths: [128, 512, 512], block: 'three-conv-residual', lr: 9, epochs: 40 });
     expect(CONFIGS.airbench96.augmentation).toEqual({ translate: 4, cutout: 12, flip: 'alternating' });
     expect(() => makeConfig('airbench99' as never)).toThrow(/unknown variant 'airbench99'/);
+  });
+});
+
+describe('validateConfig', () => {
+  it.each([
+    [{ whiteningWidth: 16 }, 'whiteningWidth', /'whiteningWidth' must be 24/],
+    [{ epochs: 0 }, 'epochs', /'epochs' must be a positive number, but is 0/],
+    [{ epochs: -1 }, 'epochs', /'epochs' must be a positive number/],
+    [{ batchSize: 0 }, 'batchSize', /'batchSize' must be a positive integer, but is 0/],
+    [{ batchSize: 12.5 }, 'batchSize', /'batchSize' must be a positive integer/],
+    [{ block: 'four-conv' as never }, 'block', /'block' must be one of two-conv, three-conv-residual, three-conv-residual-legacy, but is "four-conv"/],
+    [{ whiteningImages: 0 }, 'whiteningImages', /'whiteningImages' must be a positive integer/],
+    [{ classes: 1 }, 'classes', /'classes' must be at least 2/],
+    [{ widths: [8, 16] as never }, 'widths', /'widths' must be three positive integers/],
+    [{ momentum: 1 }, 'momentum', /'momentum' must be in \[0, 1\)/],
+    [{ tta: 3 as never }, 'tta', /'tta' must be 0, 1 or 2/],
+  ])('refuses %j naming the field', (override, field, message) => {
+    let error: unknown;
+    try {
+      makeConfig('airbench94', override);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(InvalidArgumentError);
+    expect((error as InvalidArgumentError).argument).toBe(field);
+    expect((error as Error).message).toMatch(message);
+  });
+
+  it('accepts every shipped variant, and makeNet checks a hand-built config too', () => {
+    for (const config of Object.values(CONFIGS)) expect(validateConfig(config)).toBe(config);
+    expect(() => makeNet({ ...CONFIGS.airbench94, whiteningWidth: 12 }, 0)).toThrow(/'whiteningWidth' must be 24/);
+  });
+
+  it('sizes the head from classes: CIFAR-100 has 100 logits', () => {
+    const model = makeNet(makeConfig('airbench94', { widths: [4, 8, 8], classes: 100 }), 0);
+    expect(model.params['head.weight']!.shape).toEqual([8, 100]);
+    disposeModel(model);
   });
 });

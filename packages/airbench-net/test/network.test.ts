@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CONFIGS, disposeModel, forward, initWhitening, makeConfig, makeNet, patchSecondMoment } from '../src/index';
 import { useFastestBackend } from './backend';
-import { readImages } from './tiny-data';
+import { cifar10, whiteningImages } from './data';
 
 beforeAll(async () => {
   await useFastestBackend();
@@ -87,10 +87,9 @@ describe('forward', () => {
 });
 
 describe('whitening', () => {
-  it('whitens: W Σ Wᵀ = diag(λ/(λ+ε)) on the first 12 filters, and filters 12..23 are their negations', () => {
-    const { images } = readImages('data_batch_1.bin', 1000);
-    const x = tf.tensor4d(images, [1000, 32, 32, 3]);
-    const model = makeNet(CONFIGS.airbench94, 0);
+  it('whitens: W Σ Wᵀ = diag(λ/(λ+ε)) on the first 12 filters, and filters 12..23 are their negations', async () => {
+    const x = whiteningImages(await cifar10(), 1000);
+    const model = makeNet(makeConfig('airbench94', { whiteningImages: 1000 }), 0);
     const eigenvalues = initWhitening(model, x);
     expect(eigenvalues).toHaveLength(12);
     expect([...eigenvalues].sort((a, b) => b - a)).toEqual(eigenvalues);

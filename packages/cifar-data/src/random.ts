@@ -14,6 +14,24 @@ export function epochGenerator(seed: number, epoch: number): RandomGenerator {
   return generator;
 }
 
+/**
+ * The random stream of one image in one epoch: xoroshiro128+ seeded with a hash
+ * of (seed, epoch, index). It does not depend on the order the images come in,
+ * nor on which other images are drawn, so an image's augmentation is a function
+ * of its own identity and the epoch alone.
+ */
+export function imageGenerator(seed: number, epoch: number, index: number): RandomGenerator {
+  return xoroshiro128plus(mix(mix(mix(0x9e3779b9, seed), epoch), index));
+}
+
+/** One round of a 32-bit multiply–xorshift hash (murmur3's finaliser on h ^ value). */
+function mix(h: number, value: number): number {
+  h = Math.imul(h ^ value, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
 /** A uniformly random permutation of `values`, in place (Fisher–Yates). */
 export function shuffleInPlace(values: Int32Array, generator: RandomGenerator): Int32Array {
   for (let i = values.length - 1; i > 0; i--) {

@@ -7,18 +7,18 @@ import {
   CIFAR10,
   DatasetFileError,
   DatasetUnavailableError,
+  fetchCifar10,
   loadCifar10,
   loadCifar100,
   readCifarBinary,
 } from '../src/index';
-import { cifar10Dir } from './cifar10-dir';
 
 let real: string;
 let work: string;
 const savedEnv = process.env.CIFAR10_DIR;
 
 beforeAll(async () => {
-  real = await cifar10Dir();
+  real = (await fetchCifar10({ progress: false })).dir;
   // These tests are about what happens without a given directory.
   delete process.env.CIFAR10_DIR;
   work = mkdtempSync(join(tmpdir(), 'cifar-errors-'));

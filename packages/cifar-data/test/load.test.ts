@@ -1,14 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadCifar10, type Cifar10 } from '../src/index';
-import { cifar10Dir } from './cifar10-dir';
+import { fetchCifar10, loadCifar10, type Cifar10 } from '../src/index';
 
 let dir: string;
 let data: Cifar10;
 
 beforeAll(async () => {
-  dir = await cifar10Dir();
+  dir = (await fetchCifar10({ progress: false })).dir;
   data = await loadCifar10({ dataDir: dir });
 });
 

@@ -1,14 +1,13 @@
 import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { CIFAR10_MEAN, CIFAR10_STD, CifarLoader, InvalidArgumentError, loadCifar10, type Cifar10 } from '../src/index';
-import { cifar10Dir } from './cifar10-dir';
+import { CIFAR10_MEAN, CIFAR10_STD, CifarLoader, InvalidArgumentError, loadCifar10, normalizeImages, type Cifar10 } from '../src/index';
 
 let data: Cifar10;
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
-  data = await loadCifar10({ dataDir: await cifar10Dir() });
+  data = await loadCifar10();
 });
 
 /** Normalised value of channel c of pixel (y, x) of training image i, by the definition. */
@@ -89,6 +88,37 @@ describe('order and randomness', () => {
     expect(b.pixels).toEqual(a.pixels);
     const c = firstBatch(new CifarLoader(data.train, { ...options, seed: 12 }), 2);
     expect(c.indices).not.toEqual(a.indices);
+  });
+
+  it('separates the seeds: order from orderSeed, an image’s augmentation from (augmentSeed, epoch, image) alone', () => {
+    const base = { batchSize: 100, shuffle: true, translate: 2, cutout: 8, subset: 400 };
+    // Every image of epoch 1, by dataset index, whatever batch it landed in.
+    const byImage = (loader: CifarLoader) => {
+      const images = new Map<number, Float32Array>();
+      for (const batch of loader.batches(1)) {
+        const pixels = batch.inputs.dataSync() as Float32Array;
+        batch.indices.forEach((index, k) => images.set(index, pixels.slice(k * 3072, (k + 1) * 3072)));
+        tf.dispose([batch.inputs, batch.labels]);
+      }
+      return images;
+    };
+    const order = (loader: CifarLoader) => Array.from(loader.batches(1).next().value!.indices);
+    const a = new CifarLoader(data.train, { ...base, orderSeed: 1, augmentSeed: 5 });
+    const otherOrder = new CifarLoader(data.train, { ...base, orderSeed: 2, augmentSeed: 5 });
+    const otherAugment = new CifarLoader(data.train, { ...base, orderSeed: 1, augmentSeed: 6 });
+    expect(order(otherOrder)).not.toEqual(order(a));
+    expect(order(otherAugment)).toEqual(order(a));
+    const [imagesA, imagesOrder, imagesAugment] = [byImage(a), byImage(otherOrder), byImage(otherAugment)];
+    let same = 0;
+    for (const [index, pixels] of imagesA) {
+      // A new order leaves every image's augmentation as it was.
+      expect(imagesOrder.get(index)).toEqual(pixels);
+      if (imagesAugment.get(index)!.every((v, i) => v === pixels[i])) same += 1;
+    }
+    // A new augmentSeed re-draws them (25 shifts × cutout places: a repeat is rare).
+    expect(same).toBeLessThan(20);
+    // `seed` alone still sets both.
+    expect(order(new CifarLoader(data.train, { ...base, seed: 1 }))).toEqual(order(a));
   });
 
   it('iterates epoch after epoch and can resume at any epoch', () => {
@@ -192,6 +222,23 @@ describe('augmentation', () => {
     expect(frogs.size).toBe(5000);
     const { labels } = firstBatch(frogs);
     expect(new Set(labels)).toEqual(new Set([6]));
+  });
+});
+
+describe('normalizeImages', () => {
+  it('gives the first N images, normalised and un-augmented, as one tensor', () => {
+    const x = normalizeImages(data.train, { count: 5 });
+    expect(x.shape).toEqual([5, 32, 32, 3]);
+    expect(x.dtype).toBe('float32');
+    const values = x.dataSync();
+    for (const [i, y, xx, c] of [[0, 0, 0, 0], [4, 31, 7, 2], [2, 15, 16, 1]] as const) {
+      expect(values[((i * 32 + y) * 32 + xx) * 3 + c]).toBeCloseTo(expected(i, y, xx, c), 6);
+    }
+    // The same values the loader gives for the same images without augmentation.
+    const batch = new CifarLoader(data.train, { batchSize: 5 }).batches(0).next().value!;
+    expect(Array.from(batch.inputs.dataSync())).toEqual(Array.from(values));
+    tf.dispose([x, batch.inputs, batch.labels]);
+    expect(() => normalizeImages(data.train, { count: 0 })).toThrow(/'count' must be an integer in \[1, 50000\]/);
   });
 });
 

@@ -1,0 +1,110 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+// The setup script's helpers, tested on their own with real python, pip and processes.
+import { downloadWheel, ensureVenv, run } from '../../../scripts/lib/python.mjs';
+
+const root = fileURLToPath(new URL('../../..', import.meta.url));
+const setupScript = join(root, 'scripts', 'setup-native-backend.mjs');
+const lock = join(root, '.native', 'setup.lock');
+const work = mkdtempSync(join(tmpdir(), 'native-setup-'));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+const plan = (...args: string[]) => {
+  const result = spawnSync(process.execPath, [setupScript, '--plan', '--json', ...args], { cwd: root, encoding: 'utf8', env: { ...process.env, AIRBENCH_TF_SOURCE: '' } });
+  expect(result.status).toBe(0);
+  return JSON.parse(result.stdout).steps as string[];
+};
+
+describe('setup-native-backend.mjs', () => {
+  it('--source pypi and --rebuild build even when a binding loads; auto reuses it', () => {
+    expect(plan()).toEqual(['existing', 'cache', 'standard', 'pypi']);
+    expect(plan('--source', 'pypi')).toEqual(['pypi']);
+    expect(plan('--rebuild')).toEqual(['standard', 'pypi']);
+    expect(plan('--source', 'standard')).toEqual(['standard']);
+  });
+
+  it('waits for another setup holding the lock, then runs; takes over a lock whose owner died', async () => {
+    mkdirSync(lock, { recursive: true });
+    writeFileSync(join(lock, 'owner.json'), JSON.stringify({ pid: process.pid }));
+    const child = spawn(process.execPath, [setupScript], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (chunk) => (output += String(chunk)));
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    expect(output).toMatch(/another setup is running .*; waiting for it/);
+    expect(child.exitCode).toBeNull(); // still waiting
+    rmSync(lock, { recursive: true, force: true });
+    expect(await exited).toBe(0);
+    expect(output).toMatch(/ready: .*\(existing\)|FAILED/);
+
+    // A lock left by a process that no longer exists is taken over at once.
+    const gone = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
+    mkdirSync(lock, { recursive: true });
+    writeFileSync(join(lock, 'owner.json'), JSON.stringify({ pid: Number(gone.stdout) }));
+    const taken = spawnSync(process.execPath, [setupScript, '--json'], { cwd: root, encoding: 'utf8', timeout: 60_000 });
+    expect(taken.status).toBe(0);
+    expect(existsSync(lock)).toBe(false);
+  }, 90_000);
+});
+
+describe('python helpers', () => {
+  it('detects a virtualenv without pip (an interrupted `python -m venv`) and makes it again', () => {
+    const dir = join(work, 'venv');
+    expect(run('python3', ['-m', 'venv', '--without-pip', dir]).ok).toBe(true);
+    expect(run(join(dir, 'bin', 'python'), ['-m', 'pip', '--version']).ok).toBe(false);
+    const said: string[] = [];
+    const venv = ensureVenv(dir, { say: (line: string) => said.push(line) });
+    expect(venv.ok).toBe(true);
+    expect(said.join('\n')).toMatch(/has no working pip .*making it again/);
+    expect(run(venv.python!, ['-m', 'pip', '--version']).ok).toBe(true);
+  }, 120_000);
+
+  it('refuses a wheel whose hash is not pinned, with pip’s own words in the reason', () => {
+    const result = downloadWheel({ python: 'python3', requirement: 'six==1.16.0', hashes: ['0'.repeat(64)], wheelsDir: join(work, 'wheels') });
+    expect(result.ok).toBe(false);
+    expect(result.reason).toMatch(/pip download six==1\.16\.0 failed/);
+    expect(result.reason).toMatch(/HASHES/i);
+  }, 120_000);
+
+  it('stops a command at its time limit', () => {
+    const started = performance.now();
+    const result = run('sleep', ['10'], { timeoutMs: 300 });
+    expect(result.ok).toBe(false);
+    expect(result.reason).toBe('sleep 10 timed out after 0.3 s');
+    expect(performance.now() - started).toBeLessThan(5000);
+  });
+});
+
+describe('npm honours the allowScripts deny entries from the version engines names', () => {
+  // tfjs-node's install script downloads from Google storage (403 since 2026-08);
+  // our root package.json denies it. npm honours a deny entry for registry
+  // packages from 11.16.0 (11.15 runs the script anyway); engines says so. Checked
+  // here with the real npm of each version and core-js, a small registry package
+  // with a postinstall that our allowScripts also denies.
+  const rootJson = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+
+  it('engines.npm is >=11.16.0, and tfjs-node and core-js are denied', () => {
+    expect(rootJson.engines.npm).toBe('>=11.16.0');
+    expect(rootJson.allowScripts).toMatchObject({ '@tensorflow/tfjs-node': false, '@tensorflow/tfjs-node-gpu': false, 'core-js': false });
+  });
+
+  it.each([
+    ['11.16.0', false],
+    ['11.15.0', true],
+  ])('npm %s runs the denied postinstall: %s', (version, runs) => {
+    const prefix = join(work, `npm-${version}`);
+    expect(run('npm', ['install', '--prefix', prefix, '--no-audit', '--no-fund', `npm@${version}`], { timeoutMs: 120_000 }).ok).toBe(true);
+    const project = join(work, `project-${version}`);
+    mkdirSync(project);
+    writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'p', version: '1.0.0', dependencies: { 'core-js': '3.45.1' }, allowScripts: rootJson.allowScripts }));
+    const npm = join(prefix, 'node_modules', 'npm', 'bin', 'npm-cli.js');
+    const install = spawnSync(process.execPath, [npm, 'install', '--no-audit', '--no-fund', '--foreground-scripts', '--loglevel=info'], { cwd: project, encoding: 'utf8', timeout: 120_000 });
+    expect(install.status).toBe(0);
+    // npm's info log names the postinstall when it runs it.
+    expect(/core-js.*postinstall|run core-js/i.test(`${install.stdout}${install.stderr}`)).toBe(runs);
+  }, 180_000);
+});
