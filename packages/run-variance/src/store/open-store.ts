@@ -1,0 +1,37 @@
+import { InvalidArgumentError, StoreError } from '../errors';
+import { redact } from './common';
+import { openPostgresStore } from './postgres';
+import { openSqliteStore } from './sqlite';
+import type { RunStore } from './types';
+
+/**
+ * Opens a store by URL:
+ * - `sqlite:results/variance.db` (relative or absolute path; the default engine, one machine);
+ * - `postgres://user:password@host:5432/db` or `postgresql://…` (many machines: every worker points at the same URL).
+ * The tables are created on first use; a store of another schema version is refused.
+ *
+ * @throws InvalidArgumentError for a URL of neither form, StoreError when it cannot be opened
+ */
+export async function openStore(url: string): Promise<RunStore> {
+  if (typeof url !== 'string' || url.length === 0) {
+    throw new InvalidArgumentError('store', `a store URL is 'sqlite:<path>' or 'postgres://user@host:port/db', not ${JSON.stringify(url)}.`);
+  }
+  if (url.startsWith('sqlite:')) {
+    const path = url.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '');
+    if (!path) throw new InvalidArgumentError('store', `'${url}' names no file; use e.g. sqlite:results/variance.db.`);
+    return openSqliteStore(url, path);
+  }
+  if (/^postgres(ql)?:\/\//.test(url)) {
+    let parsed: URL;
+    try {
+      parsed = new URL(url);
+    } catch (cause) {
+      throw new StoreError(url, `'${url}' is not a valid URL (${String(cause)}); use postgres://user:password@host:5432/db.`, { cause });
+    }
+    if (!parsed.hostname || parsed.pathname.length <= 1) {
+      throw new InvalidArgumentError('store', `'${redact(url)}' needs a host and a database name: postgres://user:password@host:5432/db.`);
+    }
+    return openPostgresStore(url);
+  }
+  throw new InvalidArgumentError('store', `'${redact(url)}' is not a store URL: use sqlite:<path> (e.g. sqlite:results/variance.db) or postgres://user:password@host:5432/db.`);
+}

@@ -1,0 +1,14 @@
+import pg from 'pg';
+import { inject } from 'vitest';
+
+let databases = 0;
+/** A new, empty database on the test server, as a store URL. */
+export async function freshPostgres(): Promise<string> {
+  const base = inject('postgresUrl');
+  const name = `t_${process.pid}_${databases++}`;
+  const client = new pg.Client({ connectionString: base });
+  await client.connect();
+  await client.query(`CREATE DATABASE ${name}`);
+  await client.end();
+  return base.replace(/\/postgres$/, `/${name}`);
+}

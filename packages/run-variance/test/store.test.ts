@@ -1,0 +1,157 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ExperimentConflictError, InvalidArgumentError, openStore, StoreError, type RunStore, type WorkerId } from '../src/index';
+import { freshPostgres } from './databases';
+import { LABELS, tinyRun } from './fixtures/tiny-run';
+
+// One suite, run on every engine: SQLite files and the real PostgreSQL server the
+// test setup started (test/postgres-server.ts).
+const work = mkdtempSync(join(tmpdir(), 'run-variance-store-'));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+const engines = {
+  sqlite: async () => `sqlite:${join(work, `store-${Math.random().toString(36).slice(2)}.db`)}`,
+  postgres: freshPostgres,
+};
+const alice: WorkerId = { host: 'host-a', pid: process.pid, tag: 'alice' };
+const bob: WorkerId = { host: 'host-b', pid: process.pid, tag: 'bob' };
+const spec = { name: 'tiny', config: { variant: 'airbench94', epochs: 2, classes: 10 }, labels: LABELS };
+
+describe.each(Object.entries(engines))('the %s store', (engine, makeUrl) => {
+  let store: RunStore;
+  // Which runs the concurrent claims gave to whom (PostgreSQL serves them in any order).
+  const held = { bob: '', alice: [] as string[] };
+  const open = async () => (store = await openStore(await makeUrl()));
+  afterAll(async () => store?.close());
+
+  it('creates an experiment, reopens it with the same config, refuses another config or labels', async () => {
+    await open();
+    expect(store.engine).toBe(engine);
+    const experiment = await store.openExperiment(spec);
+    expect(experiment.labels).toEqual(LABELS);
+    // Key order does not matter: the config is hashed as canonical JSON.
+    const again = await store.openExperiment({ ...spec, config: { classes: 10, epochs: 2, variant: 'airbench94' } });
+    expect(again.id).toBe(experiment.id);
+    await expect(store.openExperiment({ ...spec, config: { ...spec.config, epochs: 3 } })).rejects.toThrow(ExperimentConflictError);
+    await expect(store.openExperiment({ ...spec, config: { ...spec.config, epochs: 3 } })).rejects.toThrow(/exists with another config .*Use another --experiment name/);
+    await expect(store.openExperiment({ ...spec, labels: LABELS.subarray(1) })).rejects.toThrow(/other test labels/);
+  });
+
+  it('enqueues idempotently, claims in order, and lets no two workers claim one run', async () => {
+    const experiment = await store.getExperiment('tiny');
+    expect(await store.enqueue(experiment, [{ model: 0 }, { model: 1 }, { model: 2 }])).toBe(3);
+    expect(await store.enqueue(experiment, [{ model: 1 }, { model: 3 }])).toBe(1);
+    const claims = await Promise.all([store.claim(experiment, alice, 30), store.claim(experiment, bob, 30), store.claim(experiment, alice, 30)]);
+    expect(claims.map((c) => c?.seeds.model).sort()).toEqual([0, 1, 2]);
+    held.bob = claims[1]!.key;
+    held.alice = [claims[0]!.key, claims[2]!.key];
+    expect(await store.counts(experiment)).toEqual({ pending: 1, running: 3, done: 0, failed: 0 });
+  });
+
+  it('stores a finished run once: a second completion is not stored', async () => {
+    const experiment = await store.getExperiment('tiny');
+    const key = held.alice[0]!;
+    const output = { ...(await tinyRun(JSON.parse(key))), seconds: 1.5 };
+    const first = await store.complete(experiment, key, alice, output);
+    expect(first.stored).toBe(true);
+    expect(first.accuracy).toBeCloseTo(0.9, 1);
+    const second = await store.complete(experiment, key, bob, { ...output, seconds: 9 });
+    expect(second.stored).toBe(false);
+    const [run] = await store.runs(experiment, { state: 'done', withPredictions: true });
+    expect(run).toMatchObject({ seeds: JSON.parse(key), state: 'done', attempts: 1, seconds: 1.5, backend: 'none' });
+    expect(run!.predictions).toEqual(output.predictions);
+  });
+
+  it('retries a failed run up to the limit, releases a claim as if never made, and honours lost leases', async () => {
+    const experiment = await store.getExperiment('tiny');
+    const find = async (key: string) => (await store.runs(experiment)).find((r) => JSON.stringify(r.seeds) === key);
+    await store.fail(experiment, held.bob, bob, 'boom\nstack', 2);
+    expect(await find(held.bob)).toMatchObject({ state: 'pending', error: 'boom\nstack', attempts: 1 });
+    // Not bob's any more: his heartbeat says so.
+    expect(await store.heartbeat(experiment, held.bob, bob, 30)).toBe(false);
+    // The pending runs now: bob's failed one (earlier in the order) before model 3.
+    const retry = await store.claim(experiment, bob, 30);
+    expect(retry).toMatchObject({ key: held.bob, attempts: 2 });
+    await store.fail(experiment, held.bob, bob, 'boom again', 2);
+    expect((await find(held.bob))?.state).toBe('failed');
+    await store.release(experiment, held.alice[1]!, alice);
+    expect(await find(held.alice[1]!)).toMatchObject({ state: 'pending', attempts: 0 });
+  });
+
+  it('gives an expired lease to another worker (a worker on another machine died)', async () => {
+    const experiment = await store.openExperiment({ ...spec, name: 'leases' });
+    await store.enqueue(experiment, [{ model: 5 }]);
+    const gone: WorkerId = { host: 'elsewhere', pid: 1, tag: 'gone' };
+    expect(await store.claim(experiment, gone, 0.5)).not.toBeNull();
+    expect(await store.claim(experiment, alice, 30)).toBeNull(); // still leased
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    expect(await store.claim(experiment, alice, 30)).toMatchObject({ seeds: { model: 5 }, attempts: 2 });
+  });
+
+  it('refuses bad output, naming it, and stores nothing', async () => {
+    const experiment = await store.getExperiment('leases');
+    const good = await tinyRun({ model: 5 });
+    const bad = [
+      [{ ...good, predictions: good.predictions.subarray(1), seconds: 1 }, /Uint8Array of 1000 classes .* but got 999/],
+      [{ ...good, predictions: Uint8Array.from(good.predictions, () => 10), seconds: 1 }, /prediction 10 for example 0 is outside the classes 0\.\.9/],
+      [{ ...good, seconds: NaN }, /seconds must be a finite number/],
+    ] as const;
+    for (const [output, message] of bad) {
+      await expect(store.complete(experiment, '{"model":5}', alice, output)).rejects.toThrow(InvalidArgumentError);
+      await expect(store.complete(experiment, '{"model":5}', alice, output)).rejects.toThrow(message);
+    }
+    expect((await store.counts(experiment)).done).toBe(0);
+  });
+
+  it('refuses a store of another schema version', async () => {
+    const url = store.url;
+    await store.close();
+    if (engine === 'sqlite') {
+      const Database = (await import('better-sqlite3')).default;
+      const db = new Database(url.slice('sqlite:'.length));
+      db.prepare(`UPDATE airbench_meta SET value = '99' WHERE key = 'schema_version'`).run();
+      db.close();
+    } else {
+      const client = new pg.Client({ connectionString: url });
+      await client.connect();
+      await client.query(`UPDATE airbench_meta SET value = '99' WHERE key = 'schema_version'`);
+      await client.end();
+    }
+    await expect(openStore(url)).rejects.toThrow(/has schema version 99; this @airbench-ts\/run-variance reads version 1/);
+    store = await openStore(await makeUrl());
+  });
+});
+
+describe('store URLs', () => {
+  it.each([
+    ['mysql://localhost/db', /not a store URL: use sqlite:<path>/],
+    ['sqlite:', /names no file/],
+    ['postgres://localhost', /needs a host and a database name/],
+    ['', /a store URL is 'sqlite:<path>'/],
+  ])('refuses %j with what to use', async (url, message) => {
+    await expect(openStore(url)).rejects.toThrow(message);
+  });
+
+  it('says so, without the password, when the server is unreachable', async () => {
+    const port = await new Promise<number>((resolve) => {
+      const server = createServer().listen(0, '127.0.0.1', () => {
+        const { port } = server.address() as { port: number };
+        server.close(() => resolve(port));
+      });
+    });
+    const error = await openStore(`postgres://user:secret@127.0.0.1:${port}/db`).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(StoreError);
+    expect((error as Error).message).toMatch(/cannot connect to postgres:\/\/user:\*\*\*@127\.0\.0\.1:\d+\/db .*ECONNREFUSED/);
+    expect((error as Error).message).not.toMatch(/secret/);
+  });
+
+  it('says a file that is not a SQLite database is not one', async () => {
+    const file = join(work, 'not-a-db.db');
+    writeFileSync(file, 'hello, this is text');
+    await expect(openStore(`sqlite:${file}`)).rejects.toThrow(/cannot open .*not-a-db\.db as a SQLite store/);
+  });
+});
