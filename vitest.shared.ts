@@ -21,8 +21,11 @@ export function projectConfig(name: string, test: UserWorkspaceConfig['test'] = 
       include: ['test/**/*.test.ts'],
       // Set-up that loads data or trains gets the same budget as a test.
       ...(test.testTimeout ? { hookTimeout: test.testTimeout } : {}),
-      ...(options.data ? { globalSetup: [fileURLToPath(new URL('./vitest.data-setup.ts', import.meta.url))] } : {}),
       ...test,
+      globalSetup: [
+        ...(options.data ? [fileURLToPath(new URL('./vitest.data-setup.ts', import.meta.url))] : []),
+        ...[test.globalSetup ?? []].flat(),
+      ],
     },
   });
 }

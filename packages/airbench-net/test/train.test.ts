@@ -42,7 +42,7 @@ describe('train (tiny airbench94 on real CIFAR-10 images)', () => {
   });
 
   it('is deterministic: the same seed gives the same losses on the same backend; another seed differs', async () => {
-    const short = makeConfig(config, { epochs: 2 });
+    const short = makeConfig(config, { epochs: 1 });
     const run = (seed: number) => train(short, { train: trainLoader(set, 2048, 256), whitening }, { seed });
     const [a, b, c] = [await run(7), await run(7), await run(8)];
     expect(b.history.map((h) => h.trainLoss)).toEqual(a.history.map((h) => h.trainLoss));
@@ -121,9 +121,9 @@ describe('train wires the loader and the alternating flip', () => {
 describe('the whitening bias and lookahead in a real run', () => {
   it('trains the whitening bias in epochs 0–2 only', async () => {
     // Lookahead every 1000 steps: never inside this run, so only the optimiser moves the weights.
-    const frozenAfter3 = makeConfig(config, { epochs: 5, lookahead: { every: 1000, decay: 0.95 } });
+    const frozenAfter3 = makeConfig(config, { epochs: 5, lookahead: { every: 1000, decay: 0.95 } }); // 2 steps an epoch
     const snapshots: Float32Array[] = [];
-    const result = await train(frozenAfter3, { train: trainLoader(set, 1024, 256), whitening }, {
+    const result = await train(frozenAfter3, { train: trainLoader(set, 512, 256), whitening }, {
       seed: 4,
       onEpoch: (_record, model: AirbenchModel) => snapshots.push(model.params['whiten.bias']!.dataSync() as Float32Array),
     });

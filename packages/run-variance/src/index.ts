@@ -17,7 +17,7 @@ export type { StartWorkersOptions, WorkerPool } from './harness/workers';
 export { correctnessMatrix, runAccuracies, exampleAccuracies } from './stats/matrix';
 export type { CorrectnessMatrix } from './stats/matrix';
 export { poissonBinomial } from './stats/poisson-binomial';
-export { varianceReport } from './stats/variance-report';
+export { splitHalfAccuracies, varianceReport } from './stats/variance-report';
 export type { VarianceReport, VarianceReportOptions } from './stats/variance-report';
 export { compareRuns } from './stats/compare-runs';
 export type { CompareRunsOptions, RunComparison } from './stats/compare-runs';

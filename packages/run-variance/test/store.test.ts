@@ -39,6 +39,7 @@ describe.each(Object.entries(engines))('the %s store', (engine, makeUrl) => {
     await expect(store.openExperiment({ ...spec, config: { ...spec.config, epochs: 3 } })).rejects.toThrow(ExperimentConflictError);
     await expect(store.openExperiment({ ...spec, config: { ...spec.config, epochs: 3 } })).rejects.toThrow(/exists with another config .*Use another --experiment name/);
     await expect(store.openExperiment({ ...spec, labels: LABELS.subarray(1) })).rejects.toThrow(/other test labels/);
+    expect((await store.experiments()).map((e) => e.name)).toEqual(['tiny']);
   });
 
   it('enqueues idempotently, claims in order, and lets no two workers claim one run', async () => {

@@ -1,3 +1,4 @@
+/// <reference path="../types/jstat.d.ts" />
 import jStat from 'jstat';
 import { InvalidArgumentError } from '../errors';
 import { mean, sampleVariance } from './matrix';

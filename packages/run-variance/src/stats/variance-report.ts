@@ -177,8 +177,11 @@ function quantile(sorted: Float64Array, q: number): number {
   return sorted[below]! + (sorted[above]! - sorted[below]!) * (position - below);
 }
 
-/** Split the examples at random (seeded) into two halves; covariance and correlation of the halves' accuracies across runs. */
-function splitHalf(matrix: CorrectnessMatrix, seed: number): { covariance: number; correlation: number } {
+/**
+ * Each run's accuracy on two random disjoint halves of the test set (seeded).
+ * Across runs, the covariance of the two estimates Var(A_D): no example is in both.
+ */
+export function splitHalfAccuracies(matrix: CorrectnessMatrix, seed = 0): { first: Float64Array; second: Float64Array } {
   const { runs: K, examples: n, correct } = matrix;
   const ints = seededInts(seed ^ 0x5bd1e995);
   const order = Int32Array.from({ length: n }, (_, i) => i);
@@ -187,21 +190,27 @@ function splitHalf(matrix: CorrectnessMatrix, seed: number): { covariance: numbe
     [order[i], order[j]] = [order[j]!, order[i]!];
   }
   const half = Math.floor(n / 2);
-  const first = new Uint8Array(n);
-  for (let i = 0; i < half; i++) first[order[i]!] = 1;
-  const a = new Float64Array(K);
-  const b = new Float64Array(K);
+  const inFirst = new Uint8Array(n);
+  for (let i = 0; i < half; i++) inFirst[order[i]!] = 1;
+  const first = new Float64Array(K);
+  const second = new Float64Array(K);
   for (let k = 0; k < K; k++) {
     let hitsA = 0;
     let hitsB = 0;
     for (let i = 0; i < n; i++) {
       const c = correct[k * n + i]!;
-      if (first[i]) hitsA += c;
+      if (inFirst[i]) hitsA += c;
       else hitsB += c;
     }
-    a[k] = hitsA / half;
-    b[k] = hitsB / (n - half);
+    first[k] = hitsA / half;
+    second[k] = hitsB / (n - half);
   }
+  return { first, second };
+}
+
+function splitHalf(matrix: CorrectnessMatrix, seed: number): { covariance: number; correlation: number } {
+  const { first: a, second: b } = splitHalfAccuracies(matrix, seed);
+  const K = a.length;
   const [ma, mb] = [mean(a), mean(b)];
   let cov = 0;
   for (let k = 0; k < K; k++) cov += (a[k]! - ma) * (b[k]! - mb);

@@ -112,6 +112,9 @@ export async function openPostgresStore(url: string): Promise<RunStore> {
       if (!found) throw new ExperimentConflictError(name, `no experiment '${name}' in ${redact(url)}; start it with \`run\` first.`);
       return found;
     },
+    async experiments() {
+      return (await query(`SELECT id, name, config, config_hash, labels FROM experiments ORDER BY id`)).rows.map((row) => experimentOf(row)!);
+    },
     async enqueue(experiment: Experiment, seeds: readonly Seeds[]) {
       const keys = seeds.map(seedsKey);
       return transaction(async (client) => {

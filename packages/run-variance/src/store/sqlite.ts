@@ -111,6 +111,9 @@ export function openSqliteStore(url: string, path: string): RunStore {
       if (!found) throw new ExperimentConflictError(name, `no experiment '${name}' in ${url}; start it with \`run\` first.`);
       return found;
     },
+    async experiments() {
+      return (db.prepare(`SELECT id, name, config, config_hash, labels FROM experiments ORDER BY id`).all() as never[]).map((row) => experimentOf(row)!);
+    },
     async enqueue(experiment: Experiment, seeds: readonly Seeds[]) {
       const keys = seeds.map(seedsKey);
       return db.transaction(() => {

@@ -86,6 +86,8 @@ export interface RunStore {
   /** Creates the experiment, or returns it if it exists with the same config and labels. */
   openExperiment(spec: ExperimentSpec): Promise<Experiment>;
   getExperiment(name: string): Promise<Experiment>;
+  /** Every experiment in the store, oldest first. */
+  experiments(): Promise<Experiment[]>;
   /** Adds runs as pending; seeds already there are left as they are. Returns how many were new. */
   enqueue(experiment: Experiment, seeds: readonly Seeds[]): Promise<number>;
   /** Takes one pending run (or one whose lease expired or whose owner on this host died) for `worker`. */

@@ -1,0 +1,85 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { Resvg } from '@resvg/resvg-js';
+import * as vega from 'vega';
+import * as vegaLite from 'vega-lite';
+
+/** Renders a vega-lite spec to `<path>.svg` and `<path>.png` (resvg, 2× for screens); returns both paths. */
+export async function writePlot(path: string, spec: vegaLite.TopLevelSpec): Promise<{ svg: string; png: string }> {
+  const view = new vega.View(vega.parse(vegaLite.compile({ $schema: 'https://vega.github.io/schema/vega-lite/v6.json', background: 'white', ...spec } as vegaLite.TopLevelSpec).spec), { renderer: 'none' });
+  const svg = await view.toSVG();
+  view.finalize();
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(`${path}.svg`, svg);
+  writeFileSync(`${path}.png`, new Resvg(svg, { fitTo: { mode: 'zoom', value: 2 } }).render().asPng());
+  return { svg: `${path}.svg`, png: `${path}.png` };
+}
+
+/** Accuracies over runs as a histogram, with the Poisson-binomial the IEA predicts drawn over it (same scale). */
+export function histogramSpec(title: string, accuracies: number[], iea: { accuracy: number; runs: number }[]): vegaLite.TopLevelSpec {
+  return {
+    title,
+    width: 420,
+    height: 240,
+    layer: [
+      {
+        data: { values: accuracies.map((a) => ({ accuracy: a * 100 })) },
+        mark: { type: 'bar', opacity: 0.6, color: '#4c78a8' },
+        encoding: {
+          x: { field: 'accuracy', type: 'quantitative', bin: { step: binStep(accuracies) }, title: 'test accuracy (%)' },
+          y: { aggregate: 'count', type: 'quantitative', title: 'runs' },
+        },
+      },
+      {
+        data: { values: iea.map((p) => ({ accuracy: p.accuracy * 100, runs: p.runs, what: 'IEA (Poisson-binomial)' })) },
+        mark: { type: 'line', color: '#e45756', strokeWidth: 2 },
+        encoding: { x: { field: 'accuracy', type: 'quantitative' }, y: { field: 'runs', type: 'quantitative' } },
+      },
+    ],
+  };
+}
+
+/** The bin width, in percent, the histogram uses: about 15 bins over the observed range. */
+export function binStep(accuracies: number[]): number {
+  const range = (Math.max(...accuracies) - Math.min(...accuracies)) * 100;
+  return Math.max(0.01, Math.round((range / 15) * 1000) / 1000);
+}
+
+export function scatterSpec(title: string, points: { first: number; second: number }[]): vegaLite.TopLevelSpec {
+  return {
+    title,
+    width: 300,
+    height: 300,
+    data: { values: points.map((p) => ({ first: p.first * 100, second: p.second * 100 })) },
+    mark: { type: 'point', filled: true, opacity: 0.6 },
+    encoding: {
+      x: { field: 'first', type: 'quantitative', scale: { zero: false }, title: 'accuracy on half 1 (%)' },
+      y: { field: 'second', type: 'quantitative', scale: { zero: false }, title: 'accuracy on half 2 (%)' },
+    },
+  };
+}
+
+export function stdVsEpochsSpec(rows: { epochs: number; experiment: string; what: string; std: number; low?: number; high?: number }[]): vegaLite.TopLevelSpec {
+  return {
+    title: 'test-set std vs distribution-wise std, by epoch budget',
+    width: 380,
+    height: 240,
+    data: { values: rows.map((r) => ({ ...r, std: r.std * 100, low: (r.low ?? r.std) * 100, high: (r.high ?? r.std) * 100 })) },
+    layer: [
+      { mark: { type: 'line', point: true }, encoding: { x: { field: 'epochs', type: 'quantitative' }, y: { field: 'std', type: 'quantitative', title: 'std (percentage points)' }, color: { field: 'what', type: 'nominal', title: null } } },
+      { mark: { type: 'errorbar' }, encoding: { x: { field: 'epochs', type: 'quantitative' }, y: { field: 'low', type: 'quantitative' }, y2: { field: 'high' }, color: { field: 'what', type: 'nominal' } } },
+    ],
+  };
+}
+
+export function calibrationSpec(rows: { experiment: string; voteShare: number; accuracy: number; count: number }[]): vegaLite.TopLevelSpec {
+  return {
+    title: 'ensemble class-wise calibration',
+    width: 300,
+    height: 300,
+    layer: [
+      { data: { values: [{ x: 0, y: 0 }, { x: 1, y: 1 }] }, mark: { type: 'line', color: '#bbb', strokeDash: [4, 4] }, encoding: { x: { field: 'x', type: 'quantitative', title: 'vote share of the class' }, y: { field: 'y', type: 'quantitative', title: 'fraction where it is the label' } } },
+      { data: { values: rows }, mark: { type: 'line', point: true }, encoding: { x: { field: 'voteShare', type: 'quantitative' }, y: { field: 'accuracy', type: 'quantitative' }, color: { field: 'experiment', type: 'nominal' } } },
+    ],
+  };
+}

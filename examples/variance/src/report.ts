@@ -1,0 +1,118 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  calibrationTable,
+  correctnessMatrix,
+  exampleAccuracies,
+  poissonBinomial,
+  splitHalfAccuracies,
+  varianceReport,
+  type Experiment,
+  type RunStore,
+  type VarianceReport,
+} from '@airbench-ts/run-variance';
+import type { VarianceConfig } from './experiment';
+import type { Options } from './options';
+import { binStep, calibrationSpec, histogramSpec, scatterSpec, stdVsEpochsSpec, writePlot } from './plots';
+
+export interface ExperimentReport extends VarianceReport {
+  experiment: string;
+  config: VarianceConfig;
+  /** Mean seconds of a run (training + evaluation) and the backends used. */
+  secondsPerRun: number;
+  backends: string[];
+  failed: number;
+  /** Ensemble class-wise calibration: mean vote share vs the fraction where that class is the label, per bin. */
+  calibration: { voteShare: number; accuracy: number; count: number }[];
+  plots: string[];
+}
+
+/** The report of every (or each named) experiment: Markdown, JSON, and SVG + PNG plots in --out. */
+export async function writeReport(store: RunStore, options: Options): Promise<number> {
+  const experiments = options.experiment ? await Promise.all(options.experiment.split(',').map((name) => store.getExperiment(name))) : await store.experiments();
+  const reports: ExperimentReport[] = [];
+  mkdirSync(options.out, { recursive: true });
+  for (const experiment of experiments) {
+    const report = await reportOf(store, experiment, options.out);
+    if (report) reports.push(report);
+    else process.stderr.write(`variance: '${experiment.name}' has fewer than 3 finished runs; left out of the report.\n`);
+  }
+  if (reports.length === 0) {
+    process.stderr.write(`variance: no experiment in ${options.store} has 3 or more finished runs yet; run some first.\n`);
+    return 1;
+  }
+  const budgets = reports
+    .filter((r) => r.config.vary === 'all')
+    .flatMap((r) => [
+      { epochs: r.config.epochs, experiment: r.experiment, what: 'test-set std', std: r.stdAccuracy },
+      { epochs: r.config.epochs, experiment: r.experiment, what: 'IEA std', std: r.ieaStd },
+      { epochs: r.config.epochs, experiment: r.experiment, what: 'distribution-wise std (95% CI)', std: r.distributionWiseStd, low: r.distributionWiseCI.std[0], high: r.distributionWiseCI.std[1] },
+    ]);
+  const shared = [await writePlot(join(options.out, 'calibration'), calibrationSpec(reports.flatMap((r) => r.calibration.map((c) => ({ experiment: r.experiment, ...c })))))];
+  if (budgets.length > 0) shared.push(await writePlot(join(options.out, 'std-vs-epochs'), stdVsEpochsSpec(budgets)));
+  const json = { generated: new Date().toISOString(), store: options.store, experiments: reports, plots: shared.map((p) => p.svg) };
+  writeFileSync(join(options.out, 'report.json'), `${JSON.stringify(json, null, 2)}\n`);
+  writeFileSync(join(options.out, 'report.md'), markdown(reports, shared.map((p) => p.png)));
+  if (options.json) process.stdout.write(`${JSON.stringify(json)}\n`);
+  else process.stdout.write(`${markdown(reports, [])}\nwritten: ${join(options.out, 'report.md')}, report.json and the plots (SVG and PNG)\n`);
+  return 0;
+}
+
+async function reportOf(store: RunStore, experiment: Experiment, out: string): Promise<ExperimentReport | null> {
+  const runs = await store.runs(experiment, { withPredictions: true });
+  const done = runs.filter((r) => r.state === 'done' && r.predictions);
+  if (done.length < 3) return null;
+  const predictions = done.map((r) => r.predictions!);
+  const matrix = correctnessMatrix(predictions, experiment.labels);
+  const report = varianceReport(matrix, { seed: 0 });
+  const n = matrix.examples;
+  // The IEA's distribution of the accuracy, scaled to the histogram: runs per bin.
+  const pmf = poissonBinomial(exampleAccuracies(matrix));
+  const step = binStep(done.map((r) => r.accuracy!)) / 100;
+  const iea: { accuracy: number; runs: number }[] = [];
+  pmf.forEach((p, j) => {
+    if (p > 1e-6) iea.push({ accuracy: j / n, runs: p * done.length * step * n });
+  });
+  const halves = splitHalfAccuracies(matrix, 0);
+  const plots = [
+    await writePlot(join(out, `${experiment.name}-histogram`), histogramSpec(`${experiment.name}: accuracy over ${done.length} runs, and the IEA`, done.map((r) => r.accuracy!), iea)),
+    await writePlot(join(out, `${experiment.name}-split-half`), scatterSpec(`${experiment.name}: split-half accuracies (r = ${report.splitHalf.correlation.toFixed(2)})`, Array.from(halves.first, (first, k) => ({ first, second: halves.second[k]! })))),
+  ];
+  const calibration = calibrationTable(predictions, experiment.labels, { classes: 10, bins: 10 })
+    .filter((b) => b.count > 0)
+    .map((b) => ({ voteShare: b.meanVoteShare, accuracy: b.accuracy, count: b.count }));
+  return {
+    experiment: experiment.name,
+    config: experiment.config as VarianceConfig,
+    ...report,
+    secondsPerRun: done.reduce((s, r) => s + (r.seconds ?? 0), 0) / done.length,
+    backends: [...new Set(done.map((r) => r.backend ?? '?'))],
+    failed: runs.filter((r) => r.state === 'failed').length,
+    calibration,
+    plots: plots.map((p) => p.svg),
+  };
+}
+
+const pct = (x: number, digits = 3) => `${(x * 100).toFixed(digits)}%`;
+
+function markdown(reports: ExperimentReport[], images: string[]): string {
+  const lines = [
+    '# Variance between runs (Jordan 2023) at CPU scale',
+    '',
+    '| experiment | vary | epochs | runs | mean acc | std (test set) | IEA std | σ_D (95% CI) | split-half r | √(err/2n) | s/run |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    ...reports.map(
+      (r) =>
+        `| ${r.experiment} | ${r.config.vary} | ${r.config.epochs} | ${r.runs} | ${pct(r.meanAccuracy, 2)} | ${pct(r.stdAccuracy)} | ${pct(r.ieaStd)} | ${pct(r.distributionWiseStd)} (${pct(r.distributionWiseCI.std[0])}–${pct(r.distributionWiseCI.std[1])}) | ${r.splitHalf.correlation.toFixed(3)} | ${pct(r.binaryCalibrationStd)} | ${r.secondsPerRun.toFixed(1)} |`,
+    ),
+    '',
+    'std: across runs of the accuracy on the 10,000 test images. IEA std: what independent errors with each',
+    "example's own accuracy p̂ᵢ predict. σ_D: distribution-wise std, √max(V̂_D, 0), with a seeded bootstrap CI over runs.",
+    'split-half r: correlation across runs of the accuracies on two random halves of the test set (≈ 0 when σ_D ≈ 0).',
+    '√(err/2n): the binary-calibration formula (SPEC §2.4).',
+    '',
+    ...images.map((png) => `![](${png.split('/').pop()})`),
+    '',
+  ];
+  return lines.join('\n');
+}

@@ -1,0 +1,69 @@
+// One run of the variance study: the run function the harness calls with a
+// run's seeds. It wires the packages as examples/airbench does:
+//   cifar-data (data, loader with separate order and augmentation seeds)
+//   → derand-flip (the alternating flip, seeded with the augmentation seed)
+//   → airbench-net (init from the model seed, training, TTA predictions).
+import * as tf from '@tensorflow/tfjs-core';
+import { CifarLoader, loadCifar10, normalizeImages, type Cifar10 } from '@airbench-ts/cifar-data';
+import { createFlipPolicy } from '@airbench-ts/derand-flip';
+import { disposeModel, infer, makeConfig, train, type AirbenchConfig } from '@airbench-ts/airbench-net';
+import type { RunOutput, Seeds } from '@airbench-ts/run-variance';
+import type { Preset } from './presets';
+
+export interface RunSetting extends Preset {
+  backend: string;
+}
+
+let data: Promise<Pick<Cifar10, 'train' | 'test'>> | undefined;
+let whitening: tf.Tensor4D | undefined;
+
+/** The images a setting uses, and only those: a worker keeps no more than it trains and evaluates on. */
+async function load(setting: Preset): Promise<Pick<Cifar10, 'train' | 'test'>> {
+  const { train, test } = await loadCifar10({ progress: false });
+  const keep = (split: Cifar10['train'], count: number) => ({ images: split.images.slice(0, count * 3072), labels: split.labels.slice(0, count), length: count });
+  return { train: keep(train, setting.trainSubset), test: keep(test, setting.testSubset) };
+}
+
+/** The airbench config of a setting. */
+export function configOf(setting: Preset): AirbenchConfig {
+  return makeConfig('airbench94', {
+    widths: setting.widths,
+    batchSize: setting.batchSize,
+    epochs: setting.epochs,
+    tta: setting.tta,
+    whiteningImages: Math.min(5000, setting.trainSubset),
+  });
+}
+
+/** Trains one network with the run's seeds and returns its predicted class for every test image. */
+export async function runOne(setting: RunSetting, seeds: Seeds, signal?: AbortSignal): Promise<RunOutput> {
+  data ??= load(setting);
+  const { train: images, test } = await data;
+  const config = configOf(setting);
+  whitening ??= normalizeImages(images, { count: config.whiteningImages });
+  const started = performance.now(); // training and evaluation; the data is loaded once per worker
+  const [model, order, aug] = [seeds.model ?? 0, seeds.order ?? 0, seeds.aug ?? 0];
+  const loader = new CifarLoader(images, {
+    batchSize: config.batchSize,
+    shuffle: true,
+    dropLast: true,
+    translate: config.augmentation.translate,
+    flip: createFlipPolicy({ seed: aug, mode: 'alternating' }),
+    orderSeed: order,
+    augmentSeed: aug,
+  });
+  const result = await train(config, { train: loader, whitening }, { seed: model, ...(signal ? { signal } : {}) });
+  try {
+    const predictions = new Uint8Array(test.length);
+    for (const batch of new CifarLoader(test, { batchSize: 500 })) {
+      const classes = tf.tidy(() => tf.argMax(infer(result.model, batch.inputs, { tta: config.tta }), 1));
+      predictions.set(await classes.data(), batch.indices[0]!);
+      tf.dispose([classes, batch.inputs, batch.labels]);
+      signal?.throwIfAborted();
+    }
+    const seconds = (performance.now() - started) / 1000;
+    return { predictions, seconds, backend: setting.backend, extra: { trainSeconds: result.seconds.whitening + result.seconds.training, lastLoss: result.history.at(-1)?.trainLoss } };
+  } finally {
+    disposeModel(result.model);
+  }
+}

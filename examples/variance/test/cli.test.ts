@@ -1,0 +1,90 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { openStore } from '@airbench-ts/run-variance';
+import { parseOptions } from '../src/options';
+
+// The example end to end, as a user runs it: real child processes, a real SQLite
+// file, real CIFAR-10, the tiny preset (a narrow airbench94, 2,048 images, 2
+// epochs, evaluated on the first 2,000 test images: seconds a run).
+const work = mkdtempSync(join(tmpdir(), 'variance-example-'));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+const cli = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
+const node = (args: string[]) => [process.execPath, ['--import', 'tsx', '--conditions=@airbench-ts/source', ...args]] as const;
+
+function start(args: string[]): { child: ChildProcess; output: () => string; exit: Promise<number | null> } {
+  const [command, argv] = node([cli, ...args]);
+  const child = spawn(command, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout!.on('data', (chunk) => (output += String(chunk)));
+  child.stderr!.on('data', (chunk) => (output += String(chunk)));
+  return { child, output: () => output, exit: new Promise((resolve) => child.on('close', (code) => resolve(code))) };
+}
+
+describe('flags are refused before any work', () => {
+  it.each([
+    [[], /give one command, run, worker or report/],
+    [['train'], /give one command, run, worker or report, not 'train'/],
+    [['run', '--vary', 'lr'], /--vary must be all, model, order or aug/],
+    [['run', '--store', 'mysql://x/y'], /--store must be sqlite:<path> or postgres:/],
+    [['run', '--runs', '1'], /--runs must be an integer ≥ 2/],
+    [['run', '--preset', 'huge'], /--preset must be one of cpu, cpu-short, tiny/],
+    [['worker'], /worker needs --experiment/],
+    [['run', '--workers', '0'], /--workers must be an integer in \[1, 64\]/],
+  ])('%j', (argv, message) => {
+    const spy = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    const result = parseOptions(argv);
+    const text = spy.mock.calls.map((c) => String(c[0])).join('');
+    spy.mockRestore();
+    expect(result).toEqual({ exit: 2 });
+    expect(text).toMatch(message);
+    expect(text).toMatch(/Usage: npm run variance/);
+  });
+});
+
+// One tiny real training for the wiring. The harness itself (claims, leases,
+// kill -9 of real worker processes, two processes on one PostgreSQL store) is
+// tested in packages/run-variance with a run function that does not train.
+describe('run, then report (SQLite)', () => {
+  const store = `sqlite:${join(work, 'variance.db')}`;
+
+  it('runs real trainings in a worker process: one JSON line per run, each above chance; a second run adds none', async () => {
+    const args = ['run', '--preset', 'tiny', '--runs', '3', '--workers', '1', '--store', store, '--json'];
+    const first = start(args);
+    expect(await first.exit).toBe(0);
+    const lines = first.output().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
+    expect(lines).toHaveLength(3);
+    expect(lines[0]).toMatchObject({ experiment: 'tiny-vary-all', backend: expect.any(String), seeds: { model: expect.any(Number), order: expect.any(Number), aug: expect.any(Number) } });
+    expect(lines.every((l) => l.accuracy > 0.2)).toBe(true); // chance is 0.10
+    // The same command again: everything is done, nothing is trained or duplicated.
+    const again = start(args);
+    expect(await again.exit).toBe(0);
+    expect(again.output()).toMatch(/0 new run\(s\) queued of 3/);
+    const db = await openStore(store);
+    const runs = await db.runs(await db.getExperiment('tiny-vary-all'));
+    expect(runs.map((r) => [r.seeds.model, r.state, r.attempts])).toEqual([[0, 'done', 1], [1, 'done', 1], [2, 'done', 1]]);
+    await db.close();
+  });
+
+  it('reports the runs: Markdown, JSON, and every plot as SVG and PNG', async () => {
+    const out = join(work, 'report');
+    const result = spawnSync(...node([cli, 'report', '--store', store, '--out', out]), { encoding: 'utf8' });
+    expect(result.status).toBe(0);
+    const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
+    const [tiny] = report.experiments;
+    expect(tiny).toMatchObject({ experiment: 'tiny-vary-all', runs: 3, examples: 2000 });
+    for (const key of ['meanAccuracy', 'stdAccuracy', 'ieaStd', 'distributionWiseStd', 'binaryCalibrationStd']) expect(typeof tiny[key]).toBe('number');
+    expect(tiny.splitHalf).toEqual({ covariance: expect.any(Number), correlation: expect.any(Number) });
+    expect(readFileSync(join(out, 'report.md'), 'utf8')).toMatch(/\| tiny-vary-all \| all \| 2 \| 3 \|/);
+    for (const plot of ['tiny-vary-all-histogram', 'tiny-vary-all-split-half', 'calibration', 'std-vs-epochs']) {
+      for (const ext of ['svg', 'png']) {
+        const file = join(out, `${plot}.${ext}`);
+        expect(existsSync(file)).toBe(true);
+        expect(statSync(file).size).toBeGreaterThan(1000);
+      }
+    }
+  });
+});

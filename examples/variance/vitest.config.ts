@@ -1,0 +1,3 @@
+import { projectConfig } from '../../vitest.shared';
+
+export default projectConfig('example-variance', { testTimeout: 120_000 }, { data: true });
