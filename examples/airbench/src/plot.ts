@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import * as vega from 'vega';
+// vega-lite is pinned to ~6.4 in package.json: 6.5 needs Node 22, and this project supports Node 20.
 import * as vegaLite from 'vega-lite';
 import type { EpochRecord } from '@airbench-ts/airbench-net';
 

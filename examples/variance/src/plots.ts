@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Resvg } from '@resvg/resvg-js';
 import * as vega from 'vega';
+// vega-lite is pinned to ~6.4 in package.json: 6.5 needs Node 22, and this project supports Node 20.
 import * as vegaLite from 'vega-lite';
 
 /** Renders a vega-lite spec to `<path>.svg` and `<path>.png` (resvg, 2× for screens); returns both paths. */
