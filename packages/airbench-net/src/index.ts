@@ -9,6 +9,8 @@ export type { AirbenchConfig, BlockKind, SgdValues, VariantName } from './config
 export { makeNet, disposeModel, forward, gelu } from './network';
 export type { AirbenchModel, ForwardOptions, ForwardResult } from './network';
 export { initWhitening, patchSecondMoment } from './whitening';
+export { permutationSpec } from './permutation-spec';
+export type { AirbenchPermutationSpec, PermutationGroupSpec } from './permutation-spec';
 export { smoothedCrossEntropySum } from './loss';
 export { NesterovSgd } from './optimizer';
 export { Lookahead } from './lookahead';
