@@ -34,7 +34,7 @@ describe('setup-native-backend.mjs', () => {
     let output = '';
     child.stdout.on('data', (chunk) => (output += String(chunk)));
     const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
-    await new Promise((resolve) => setTimeout(resolve, 2000));
+    await new Promise((resolve) => setTimeout(resolve, 1200));
     expect(output).toMatch(/another setup is running .*; waiting for it/);
     expect(child.exitCode).toBeNull(); // still waiting
     rmSync(lock, { recursive: true, force: true });

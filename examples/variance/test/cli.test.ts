@@ -9,7 +9,7 @@ import { parseOptions } from '../src/options';
 
 // The example end to end, as a user runs it: real child processes, a real SQLite
 // file, real CIFAR-10, the tiny preset (a narrow airbench94, 2,048 images, 2
-// epochs, evaluated on the first 2,000 test images: seconds a run).
+// epochs, evaluated on the first 1,000 test images: seconds a run).
 const work = mkdtempSync(join(tmpdir(), 'variance-example-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 const cli = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
@@ -58,7 +58,7 @@ describe('run, then report (SQLite)', () => {
     const lines = first.output().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
     expect(lines).toHaveLength(3);
     expect(lines[0]).toMatchObject({ experiment: 'tiny-vary-all', backend: expect.any(String), seeds: { model: expect.any(Number), order: expect.any(Number), aug: expect.any(Number) } });
-    expect(lines.every((l) => l.accuracy > 0.2)).toBe(true); // chance is 0.10
+    expect(lines.every((l) => l.accuracy > 0.15)).toBe(true); // chance is 0.10 (σ ≈ 0.01 on 1,000 images)
     const db = await openStore(store);
     const runs = await db.runs(await db.getExperiment('tiny-vary-all'));
     expect(runs.map((r) => [r.seeds.model, r.state, r.attempts])).toEqual([[0, 'done', 1], [1, 'done', 1], [2, 'done', 1]]);
@@ -71,7 +71,7 @@ describe('run, then report (SQLite)', () => {
     expect(result.status).toBe(0);
     const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
     const [tiny] = report.experiments;
-    expect(tiny).toMatchObject({ experiment: 'tiny-vary-all', runs: 3, examples: 2000 });
+    expect(tiny).toMatchObject({ experiment: 'tiny-vary-all', runs: 3, examples: 1000 });
     for (const key of ['meanAccuracy', 'stdAccuracy', 'ieaStd', 'distributionWiseStd', 'binaryCalibrationStd']) expect(typeof tiny[key]).toBe('number');
     expect(tiny.splitHalf).toEqual({ covariance: expect.any(Number), correlation: expect.any(Number) });
     expect(readFileSync(join(out, 'report.md'), 'utf8')).toMatch(/\| tiny-vary-all \| all \| 2 \| 3 \|/);

@@ -142,7 +142,7 @@ describe('the three-conv variants train, not only run forward', () => {
     const small = makeConfig(variant, { widths: [8, 16, 16], batchSize: 128, epochs: 2, whiteningImages: 512, augmentation: { translate: 2, cutout: 0, flip: 'alternating' } });
     const before = tf.memory().numTensors;
     const losses: number[] = [];
-    const result = await train(small, { train: trainLoader(set, 1024, 128), whitening }, { seed: 0, onEpoch: (r) => losses.push(r.trainLoss) });
+    const result = await train(small, { train: trainLoader(set, 640, 128), whitening }, { seed: 0, onEpoch: (r) => losses.push(r.trainLoss) });
     expect(Object.keys(result.model.params)).toContain('block2.conv3.weight');
     expect(losses.every(Number.isFinite)).toBe(true);
     expect(losses[1]).toBeLessThan(losses[0]!);
