@@ -67,8 +67,15 @@ export function stdVsEpochsSpec(rows: { epochs: number; experiment: string; what
     height: 240,
     data: { values: rows.map((r) => ({ ...r, std: r.std * 100, low: (r.low ?? r.std) * 100, high: (r.high ?? r.std) * 100 })) },
     layer: [
-      { mark: { type: 'line', point: true }, encoding: { x: { field: 'epochs', type: 'quantitative' }, y: { field: 'std', type: 'quantitative', title: 'std (percentage points)' }, color: { field: 'what', type: 'nominal', title: null } } },
-      { mark: { type: 'errorbar' }, encoding: { x: { field: 'epochs', type: 'quantitative' }, y: { field: 'low', type: 'quantitative' }, y2: { field: 'high' }, color: { field: 'what', type: 'nominal' } } },
+      {
+        mark: { type: 'line', point: true },
+        encoding: {
+          x: { field: 'epochs', type: 'quantitative', axis: { format: 'd', tickMinStep: 1 } },
+          y: { field: 'std', type: 'quantitative', title: 'std (percentage points)' },
+          color: { field: 'what', type: 'nominal', title: null, legend: { labelLimit: 300 } },
+        },
+      },
+      { mark: { type: 'errorbar' }, encoding: { x: { field: 'epochs', type: 'quantitative' }, y: { field: 'low', type: 'quantitative', title: 'std (percentage points)' }, y2: { field: 'high' }, color: { field: 'what', type: 'nominal' } } },
     ],
   };
 }
