@@ -12,7 +12,8 @@ const experiment = await store.getExperiment(name!);
 const config = experiment.config as VarianceConfig;
 const backend = await selectBackend({ log: () => {} });
 const controller = new AbortController();
-process.once('SIGINT', () => controller.abort(new Error('interrupted')));
+// on, not once: a terminal's Ctrl-C reaches this process and the parent, which forwards it again.
+process.on('SIGINT', () => controller.abort(new Error('interrupted')));
 try {
   await workOn({
     store,
