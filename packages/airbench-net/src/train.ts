@@ -68,7 +68,9 @@ export async function train(config: AirbenchConfig, data: TrainData, options: Tr
   validateConfig(config);
   checkTrainData(config, data);
   const steps = totalSteps(config, data.train.length);
-  const groupOf = (name: string) => parameterGroup(config, name);
+  // The two SGD groups, computed once, not per parameter per step.
+  const groups = { shift: parameterGroup(config, 'norm'), other: parameterGroup(config, 'other') };
+  const groupOf = (name: string) => (name.includes('norm') ? groups.shift : groups.other);
 
   const started = performance.now();
   const model = makeNet(config, seed);

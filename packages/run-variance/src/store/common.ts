@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { hostname } from 'node:os';
 import { ExperimentConflictError, InvalidArgumentError } from '../errors';
-import type { Experiment, ExperimentSpec, RunOutput, Seeds, WorkerId } from './types';
+import type { Experiment, ExperimentSpec, RunOutput, RunRecord, RunState, Seeds, WorkerId } from './types';
 
 /** The version of the tables below; a store of another version is refused, never guessed at. */
 export const SCHEMA_VERSION = 1;
@@ -103,4 +103,38 @@ export function isAlive(pid: number): boolean {
 /** A store URL without its password, for messages. */
 export function redact(url: string): string {
   return url.replace(/(\/\/[^:/@]+:)[^@]*@/, '$1***@');
+}
+
+/** A runs-table row as both engines return it. */
+export interface RunRow {
+  seeds_key: string;
+  state: RunState;
+  attempts: number;
+  accuracy: number | null;
+  seconds: number | null;
+  backend: string | null;
+  extra: string | null;
+  error: string | null;
+  predictions?: Buffer | null;
+  worker_host: string | null;
+  worker_pid: number | null;
+  worker_tag: string | null;
+  finished_at: string | null;
+}
+
+/** A row as the RunRecord the store returns. */
+export function toRecord(row: RunRow | (Omit<RunRow, 'extra'> & { extra: unknown })): RunRecord {
+  return {
+    seeds: JSON.parse(row.seeds_key) as Seeds,
+    state: row.state,
+    attempts: row.attempts,
+    accuracy: row.accuracy,
+    seconds: row.seconds,
+    backend: row.backend,
+    extra: typeof row.extra === 'string' ? (JSON.parse(row.extra) as unknown) : (row.extra ?? null),
+    error: row.error,
+    predictions: row.predictions ? new Uint8Array(row.predictions) : null,
+    worker: row.worker_host ? `${row.worker_host}:${row.worker_pid}` : null,
+    finishedAt: row.finished_at === null ? null : String(row.finished_at),
+  };
 }

@@ -1,7 +1,6 @@
 import type { Pool, PoolClient } from 'pg';
 import { ExperimentConflictError, StoreError } from '../errors';
-import { checkOutput, checkSame, checkSpec, isAlive, redact, SCHEMA_VERSION, seedsKey } from './common';
-import { toRecord } from './sqlite';
+import { checkOutput, checkSame, checkSpec, isAlive, redact, SCHEMA_VERSION, seedsKey, toRecord } from './common';
 import type { Claim, Experiment, ExperimentSpec, RunCounts, RunOutput, RunState, RunStore, Seeds, WorkerId } from './types';
 
 // PostgreSQL through `pg`, for workers on many machines: the database is the

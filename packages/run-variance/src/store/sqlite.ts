@@ -3,8 +3,8 @@ import { createRequire } from 'node:module';
 import { dirname, resolve } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
 import { ExperimentConflictError, StoreError } from '../errors';
-import { checkOutput, checkSame, checkSpec, isAlive, SCHEMA_VERSION, seedsKey } from './common';
-import type { Claim, Experiment, ExperimentSpec, RunCounts, RunOutput, RunRecord, RunState, RunStore, Seeds, WorkerId } from './types';
+import { checkOutput, checkSame, checkSpec, isAlive, SCHEMA_VERSION, seedsKey, toRecord, type RunRow } from './common';
+import type { Claim, Experiment, ExperimentSpec, RunCounts, RunOutput, RunState, RunStore, Seeds, WorkerId } from './types';
 
 // SQLite through better-sqlite3, pinned to its 12.x line: 13.x needs Node 22,
 // and this project supports Node 20. WAL lets readers (a report, a progress bar)
@@ -37,21 +37,6 @@ CREATE TABLE IF NOT EXISTS runs (
 CREATE INDEX IF NOT EXISTS runs_claim ON runs (experiment_id, state, position);
 `;
 
-interface RunRow {
-  seeds_key: string;
-  state: RunState;
-  attempts: number;
-  accuracy: number | null;
-  seconds: number | null;
-  backend: string | null;
-  extra: string | null;
-  error: string | null;
-  predictions?: Buffer | null;
-  worker_host: string | null;
-  worker_pid: number | null;
-  worker_tag: string | null;
-  finished_at: string | null;
-}
 
 export function openSqliteStore(url: string, path: string): RunStore {
   const require = createRequire(import.meta.url);
@@ -201,20 +186,4 @@ export function openSqliteStore(url: string, path: string): RunStore {
     },
   };
   return store;
-}
-
-export function toRecord(row: RunRow | (Omit<RunRow, 'extra'> & { extra: unknown })): RunRecord {
-  return {
-    seeds: JSON.parse(row.seeds_key) as Seeds,
-    state: row.state,
-    attempts: row.attempts,
-    accuracy: row.accuracy,
-    seconds: row.seconds,
-    backend: row.backend,
-    extra: typeof row.extra === 'string' ? (JSON.parse(row.extra) as unknown) : (row.extra ?? null),
-    error: row.error,
-    predictions: row.predictions ? new Uint8Array(row.predictions) : null,
-    worker: row.worker_host ? `${row.worker_host}:${row.worker_pid}` : null,
-    finishedAt: row.finished_at === null ? null : String(row.finished_at),
-  };
 }
