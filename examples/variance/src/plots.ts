@@ -1,23 +1,7 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
-import { Resvg } from '@resvg/resvg-js';
-import * as vega from 'vega';
-// vega-lite is pinned to ~6.4 in package.json: 6.5 needs Node 22, and this project supports Node 20.
-import * as vegaLite from 'vega-lite';
-
-/** Renders a vega-lite spec to `<path>.svg` and `<path>.png` (resvg, 2× for screens); returns both paths. */
-export async function writePlot(path: string, spec: vegaLite.TopLevelSpec): Promise<{ svg: string; png: string }> {
-  const view = new vega.View(vega.parse(vegaLite.compile({ $schema: 'https://vega.github.io/schema/vega-lite/v6.json', background: 'white', ...spec } as vegaLite.TopLevelSpec).spec), { renderer: 'none' });
-  const svg = await view.toSVG();
-  view.finalize();
-  mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(`${path}.svg`, svg);
-  writeFileSync(`${path}.png`, new Resvg(svg, { fitTo: { mode: 'zoom', value: 2 } }).render().asPng());
-  return { svg: `${path}.svg`, png: `${path}.png` };
-}
+import type { PlotSpec } from '@airbench-ts-example/plot';
 
 /** Accuracies over runs as a histogram, with the Poisson-binomial the IEA predicts drawn over it (same scale). */
-export function histogramSpec(title: string, accuracies: number[], iea: { accuracy: number; runs: number }[]): vegaLite.TopLevelSpec {
+export function histogramSpec(title: string, accuracies: number[], iea: { accuracy: number; runs: number }[]): PlotSpec {
   return {
     title,
     width: 420,
@@ -46,7 +30,7 @@ export function binStep(accuracies: number[]): number {
   return Math.max(0.01, Math.round((range / 15) * 1000) / 1000);
 }
 
-export function scatterSpec(title: string, points: { first: number; second: number }[]): vegaLite.TopLevelSpec {
+export function scatterSpec(title: string, points: { first: number; second: number }[]): PlotSpec {
   return {
     title,
     width: 300,
@@ -60,7 +44,7 @@ export function scatterSpec(title: string, points: { first: number; second: numb
   };
 }
 
-export function stdVsEpochsSpec(rows: { epochs: number; experiment: string; what: string; std: number; low?: number; high?: number }[]): vegaLite.TopLevelSpec {
+export function stdVsEpochsSpec(rows: { epochs: number; experiment: string; what: string; std: number; low?: number; high?: number }[]): PlotSpec {
   return {
     title: 'test-set std vs distribution-wise std, by epoch budget',
     width: 380,
@@ -80,7 +64,7 @@ export function stdVsEpochsSpec(rows: { epochs: number; experiment: string; what
   };
 }
 
-export function calibrationSpec(rows: { experiment: string; voteShare: number; accuracy: number; count: number }[]): vegaLite.TopLevelSpec {
+export function calibrationSpec(rows: { experiment: string; voteShare: number; accuracy: number; count: number }[]): PlotSpec {
   return {
     title: 'ensemble class-wise calibration',
     width: 300,

@@ -13,7 +13,8 @@ import {
 } from '@airbench-ts/run-variance';
 import type { VarianceConfig } from './experiment';
 import type { Options } from './options';
-import { binStep, calibrationSpec, histogramSpec, scatterSpec, stdVsEpochsSpec, writePlot } from './plots';
+import { writePlot } from '@airbench-ts-example/plot';
+import { binStep, calibrationSpec, histogramSpec, scatterSpec, stdVsEpochsSpec } from './plots';
 
 export interface ExperimentReport extends VarianceReport {
   experiment: string;

@@ -13,6 +13,8 @@ import { InvalidArgumentError } from './errors';
 
 export type BlockKind = 'two-conv' | 'three-conv-residual' | 'three-conv-residual-legacy';
 const BLOCK_KINDS: readonly BlockKind[] = ['two-conv', 'three-conv-residual', 'three-conv-residual-legacy'];
+export type NormKind = 'batch' | 'layer' | 'none';
+const NORM_KINDS: readonly NormKind[] = ['batch', 'layer', 'none'];
 
 export interface AirbenchConfig {
   name: string;
@@ -20,6 +22,17 @@ export interface AirbenchConfig {
   widths: readonly [number, number, number];
   /** two-conv: airbench94/95. three-conv-residual: airbench96 (GELU, then add). legacy: add, then GELU. */
   block: BlockKind;
+  /**
+   * What follows each conv. 'batch': airbench's BatchNorm (scale fixed at 1, shift
+   * trained). 'layer': LayerNorm over the channels of each pixel (biased std; the
+   * REPAIR paper's ResNet20 variant, SPEC §3.8), scale fixed at 1 as well, shift
+   * trained. 'none': no normalisation, the convs get biases. The other two exist so
+   * REPAIR proper can be shown on this architecture; airbench's hyperparameters
+   * were tuned for 'batch'.
+   */
+  norm: NormKind;
+  /** ε of the LayerNorm ('layer'), PyTorch's default. */
+  layerNormEps: number;
   /** Channels of the frozen 2×2 whitening conv: 2 × 12 (each eigenfilter and its negation); nothing else is defined. */
   whiteningWidth: number;
   /** Classes of the dataset: the width of the linear head (CIFAR-10: 10, CIFAR-100: 100). */
@@ -63,6 +76,8 @@ const airbench94: AirbenchConfig = {
   name: 'airbench94',
   widths: [64, 256, 256],
   block: 'two-conv',
+  norm: 'batch',
+  layerNormEps: 1e-5,
   whiteningWidth: 24,
   classes: 10,
   batchSize: 1024,
@@ -145,11 +160,12 @@ export function validateConfig(config: AirbenchConfig): AirbenchConfig {
     refuse('widths', 'three positive integers', config.widths);
   }
   if (!BLOCK_KINDS.includes(config.block)) refuse('block', `one of ${BLOCK_KINDS.join(', ')}`, config.block);
+  if (!NORM_KINDS.includes(config.norm)) refuse('norm', `one of ${NORM_KINDS.join(', ')}`, config.norm);
   // 12 = 2×2 patches × 3 colours: the eigenbasis has 12 filters, each kept with its negation.
   if (config.whiteningWidth !== 24) refuse('whiteningWidth', '24 (12 eigenfilters of 2×2×3 patches and their negations)', config.whiteningWidth);
   for (const field of ['classes', 'batchSize', 'whiteningImages', 'whiteningBiasEpochs'] as const) positiveInteger(field);
   if (config.classes < 2) refuse('classes', 'at least 2', config.classes);
-  for (const field of ['epochs', 'lr', 'biasScaler', 'whiteningEps', 'batchNormEps', 'logitScale'] as const) positive(field);
+  for (const field of ['epochs', 'lr', 'biasScaler', 'whiteningEps', 'batchNormEps', 'layerNormEps', 'logitScale'] as const) positive(field);
   if (!(config.weightDecay >= 0)) refuse('weightDecay', 'a number ≥ 0', config.weightDecay);
   fraction('momentum', config.momentum, true);
   fraction('labelSmoothing', config.labelSmoothing, true);

@@ -5,9 +5,9 @@
  * schedule.ts, train.ts, evaluate.ts.
  */
 export { CONFIGS, makeConfig, parameterGroup, toPyTorchSgd, validateConfig } from './config';
-export type { AirbenchConfig, BlockKind, SgdValues, VariantName } from './config';
+export type { AirbenchConfig, BlockKind, NormKind, SgdValues, VariantName } from './config';
 export { makeNet, disposeModel, forward, gelu } from './network';
-export type { AirbenchModel, ForwardOptions, ForwardResult } from './network';
+export type { AirbenchModel, ForwardOptions, ForwardResult, NetworkWeights } from './network';
 export { initWhitening, patchSecondMoment } from './whitening';
 export { permutationSpec } from './permutation-spec';
 export type { AirbenchPermutationSpec, PermutationGroupSpec } from './permutation-spec';

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { validateConfig, type AirbenchConfig } from './config';
+import { InvalidArgumentError } from './errors';
 import { diracConvKernel, parameterGenerator, uniform } from './init';
 
 // ---------------------------------------------------------------------------
@@ -9,10 +10,23 @@ import { diracConvKernel, parameterGenerator, uniform } from './init';
 /** A network: its config and named variables (PyTorch-like names, NHWC/HWIO layouts). */
 export interface AirbenchModel {
   config: AirbenchConfig;
-  /** Weights: `whiten.weight` (frozen), `whiten.bias`, `blockN.convK.weight`, `blockN.normK.bias`, `head.weight`. */
+  /**
+   * Weights: `whiten.weight` (frozen), `whiten.bias`, `blockN.convK.weight`,
+   * `blockN.normK.bias` (norm 'batch' and 'layer') or `blockN.convK.bias` ('none'), `head.weight`.
+   */
   params: Record<string, tf.Variable>;
-  /** BatchNorm running statistics: `blockN.normK.runningMean`, `blockN.normK.runningVar`. */
+  /**
+   * State that is not trained: BatchNorm running statistics `blockN.normK.runningMean`,
+   * `blockN.normK.runningVar` ('batch'); the LayerNorm scale `blockN.normK.weight`, fixed at 1 ('layer').
+   */
   buffers: Record<string, tf.Variable>;
+}
+
+/** A network's config and tensors, to run: a model, or any weight map of its shape (interpolated, permuted, repaired). */
+export interface NetworkWeights {
+  config: AirbenchConfig;
+  params: Readonly<Record<string, tf.Tensor>>;
+  buffers: Readonly<Record<string, tf.Tensor>>;
 }
 
 // tfjs variable names must be unique in the process.
@@ -45,11 +59,22 @@ export function makeNet(config: AirbenchConfig, seed: number): AirbenchModel {
     for (let k = 1; k <= convsPerBlock(config); k++) {
       const prefix = `block${b + 1}`;
       const cin = k === 1 ? channelsIn : width;
-      params[`${prefix}.conv${k}.weight`] = variable(`${prefix}.conv${k}.weight`, diracConvKernel(3, cin, width, parameterGenerator(seed, index++)), [3, 3, cin, width], true);
-      // BN: scale γ fixed at 1 (not a parameter), shift β trainable from 0.
-      params[`${prefix}.norm${k}.bias`] = variable(`${prefix}.norm${k}.bias`, new Float32Array(width), [width], true);
-      buffers[`${prefix}.norm${k}.runningMean`] = variable(`${prefix}.norm${k}.runningMean`, new Float32Array(width), [width], false);
-      buffers[`${prefix}.norm${k}.runningVar`] = variable(`${prefix}.norm${k}.runningVar`, new Float32Array(width).fill(1), [width], false);
+      const conv = `${prefix}.conv${k}`;
+      const norm = `${prefix}.norm${k}`;
+      params[`${conv}.weight`] = variable(`${conv}.weight`, diracConvKernel(3, cin, width, parameterGenerator(seed, index++)), [3, 3, cin, width], true);
+      if (config.norm === 'none') {
+        // No norm to shift the channels: the conv gets a bias, from 0.
+        params[`${conv}.bias`] = variable(`${conv}.bias`, new Float32Array(width), [width], true);
+        continue;
+      }
+      // BN and LN: scale γ fixed at 1 (BN: not stored; LN: a frozen buffer, so REPAIR can fold into it), shift β trainable from 0.
+      params[`${norm}.bias`] = variable(`${norm}.bias`, new Float32Array(width), [width], true);
+      if (config.norm === 'layer') {
+        buffers[`${norm}.weight`] = variable(`${norm}.weight`, new Float32Array(width).fill(1), [width], false);
+      } else {
+        buffers[`${norm}.runningMean`] = variable(`${norm}.runningMean`, new Float32Array(width), [width], false);
+        buffers[`${norm}.runningVar`] = variable(`${norm}.runningVar`, new Float32Array(width).fill(1), [width], false);
+      }
     }
     channelsIn = width;
   });
@@ -70,46 +95,76 @@ export function gelu(x: tf.Tensor): tf.Tensor {
 
 export interface ForwardOptions {
   /**
-   * true: BatchNorm normalises with batch statistics (biased variance) and
-   * updates its running statistics (with the unbiased variance, PyTorch's
-   * semantics). false: it uses the running statistics.
+   * true: BatchNorm normalises with batch statistics (biased variance) and, unless
+   * `updateStatistics` is false, updates its running statistics (with the unbiased
+   * variance, PyTorch's semantics). false: it uses the running statistics.
+   * LayerNorm and 'none' behave the same either way.
    */
   training: boolean;
-  /** Also return every conv output, BN output and block output, by name. */
+  /** With `training`: update the running statistics (default true; they must then be variables). */
+  updateStatistics?: boolean;
+  /** Also return every named activation (see `at`), by name. */
   collect?: boolean;
+  /**
+   * Called with each named activation; the pass continues with what it returns
+   * (REPAIR measures and corrects channels through it). Names: `whiten` (the
+   * whitening conv's output, before GELU), `blockN.convK` (a conv's output),
+   * `blockN.normK.input` (what the norm sees: conv1's output is max-pooled first),
+   * `blockN.normK` (the norm's output; the input itself with norm 'none'),
+   * `blockN.out` (the block's output), `pool`.
+   */
+  at?: (name: string, x: tf.Tensor) => tf.Tensor;
 }
 
 export interface ForwardResult {
   /** [batch, classes], already multiplied by the logit scale. */
   logits: tf.Tensor2D;
-  /** Present with `collect`: `whiten`, `blockN.convK`, `blockN.normK`, `blockN.out`, `pool`. */
+  /** Present with `collect`: every name `at` sees. */
   activations: Record<string, tf.Tensor>;
 }
 
 /** Runs the network on a normalised NHWC batch. Call inside tf.tidy, or dispose the results. */
-export function forward(model: AirbenchModel, inputs: tf.Tensor4D, options: ForwardOptions): ForwardResult {
+export function forward(model: NetworkWeights, inputs: tf.Tensor4D, options: ForwardOptions): ForwardResult {
   const { config, params, buffers } = model;
   const activations: Record<string, tf.Tensor> = {};
-  const record = (name: string, value: tf.Tensor) => {
-    if (options.collect) activations[name] = value;
-    return value;
+  const record = <T extends tf.Tensor>(name: string, value: T): T => {
+    const out = (options.at ? options.at(name, value) : value) as T;
+    if (options.collect) activations[name] = out;
+    return out;
   };
+  const update = options.training && options.updateStatistics !== false;
 
-  const norm = (name: string, x: tf.Tensor4D): tf.Tensor4D => {
+  const norm = (name: string, input: tf.Tensor4D): tf.Tensor4D => {
+    const x = record(`${name}.input`, input);
+    if (config.norm === 'none') return x;
     const bias = params[`${name}.bias`] as tf.Tensor1D;
+    if (config.norm === 'layer') {
+      // Over the channels of each pixel, biased variance; per-channel scale (fixed at 1) and shift.
+      const { mean, variance } = tf.moments(x, 3, true);
+      return tf.add(tf.mul(tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, config.layerNormEps))), buffers[`${name}.weight`]!), bias) as tf.Tensor4D;
+    }
     const runningMean = buffers[`${name}.runningMean`]!;
     const runningVar = buffers[`${name}.runningVar`]!;
     if (!options.training) return tf.batchNorm(x, runningMean as tf.Tensor1D, runningVar as tf.Tensor1D, bias, undefined, config.batchNormEps);
     const { mean, variance } = tf.moments(x, [0, 1, 2]);
-    // PyTorch updates the running variance with the unbiased batch variance.
-    const count = x.shape[0] * x.shape[1] * x.shape[2];
-    const m = config.batchNormMomentum;
-    runningMean.assign(tf.add(tf.mul(runningMean, m), tf.mul(mean, 1 - m)));
-    runningVar.assign(tf.add(tf.mul(runningVar, m), tf.mul(variance, ((1 - m) * count) / (count - 1))));
+    if (update) {
+      if (!(runningMean instanceof tf.Variable && runningVar instanceof tf.Variable)) {
+        throw new InvalidArgumentError('updateStatistics', `forward: updating '${name}''s running statistics needs them as tf.Variables; pass updateStatistics: false to run a plain weight map in training mode.`);
+      }
+      // PyTorch updates the running variance with the unbiased batch variance.
+      const count = x.shape[0] * x.shape[1] * x.shape[2];
+      const m = config.batchNormMomentum;
+      runningMean.assign(tf.add(tf.mul(runningMean, m), tf.mul(mean, 1 - m)));
+      runningVar.assign(tf.add(tf.mul(runningVar, m), tf.mul(variance, ((1 - m) * count) / (count - 1))));
+    }
     // Written out rather than tf.batchNorm, whose gradient needs a scale tensor (γ is fixed at 1 here).
     return tf.add(tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, config.batchNormEps))), bias) as tf.Tensor4D;
   };
-  const conv = (name: string, x: tf.Tensor4D) => record(name, tf.conv2d(x, params[`${name}.weight`] as tf.Tensor4D, 1, 'same'));
+  const conv = (name: string, x: tf.Tensor4D) => {
+    const y = tf.conv2d(x, params[`${name}.weight`] as tf.Tensor4D, 1, 'same');
+    const bias = params[`${name}.bias`];
+    return record(name, bias ? tf.add(y, bias) : y);
+  };
 
   let x = tf.add(tf.conv2d(inputs, params['whiten.weight'] as tf.Tensor4D, 1, 'valid'), params['whiten.bias']!) as tf.Tensor4D;
   x = gelu(record('whiten', x)) as tf.Tensor4D;
@@ -126,10 +181,9 @@ export function forward(model: AirbenchModel, inputs: tf.Tensor4D, options: Forw
       // legacy airbench96: conv → BN → add, then GELU.
       x = gelu(tf.add(record(`${p}.norm3`, norm(`${p}.norm3`, conv(`${p}.conv3`, x) as tf.Tensor4D)), x0)) as tf.Tensor4D;
     }
-    record(`${p}.out`, x);
+    x = record(`${p}.out`, x);
   });
-  const pooled = tf.reshape(tf.maxPool(x, 3, 3, 'valid'), [x.shape[0], -1]) as tf.Tensor2D;
-  record('pool', pooled);
+  const pooled = record('pool', tf.reshape(tf.maxPool(x, 3, 3, 'valid'), [x.shape[0], -1]) as tf.Tensor2D);
   const logits = tf.mul(tf.matMul(pooled, params['head.weight'] as tf.Tensor2D), config.logitScale) as tf.Tensor2D;
   return { logits, activations };
 }

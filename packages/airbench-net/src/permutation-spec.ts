@@ -28,12 +28,14 @@ export interface AirbenchPermutationSpec {
 /** The permutation spec of a network of this config: every parameter and BN buffer axis each group runs over. */
 export function permutationSpec(config: AirbenchConfig): AirbenchPermutationSpec {
   validateConfig(config);
-  const producer = (conv: string, norm: string) => [
-    { parameter: `${conv}.weight`, axis: 3 },
-    { parameter: `${norm}.bias`, axis: 0 },
-    { parameter: `${norm}.runningMean`, axis: 0 },
-    { parameter: `${norm}.runningVar`, axis: 0 },
-  ];
+  // A conv's output channels, with what follows it: BN shift and running statistics,
+  // LN scale and shift, or (no norm) the conv's own bias.
+  const following = {
+    batch: (_conv: string, norm: string) => [`${norm}.bias`, `${norm}.runningMean`, `${norm}.runningVar`],
+    layer: (_conv: string, norm: string) => [`${norm}.weight`, `${norm}.bias`],
+    none: (conv: string) => [`${conv}.bias`],
+  }[config.norm];
+  const producer = (conv: string, norm: string) => [{ parameter: `${conv}.weight`, axis: 3 }, ...following(conv, norm).map((parameter) => ({ parameter, axis: 0 }))];
   const groups: Record<string, PermutationGroupSpec> = {
     whiten: {
       size: config.whiteningWidth,

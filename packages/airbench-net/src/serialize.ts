@@ -34,7 +34,8 @@ export function deserializeModel(manifest: ModelManifest, weights: Uint8Array, s
   if (manifest?.format !== MODEL_FORMAT) {
     throw new AirbenchError(`loadModel: ${source} is '${String(manifest?.format)}', not ${MODEL_FORMAT}.`);
   }
-  validateConfig(manifest.config);
+  // Manifests written before the `norm` option are BatchNorm networks.
+  const config = validateConfig({ ...manifest.config, norm: manifest.config.norm ?? 'batch', layerNormEps: manifest.config.layerNormEps ?? 1e-5 });
   const buffer = weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength) as ArrayBuffer;
   let tensors: tf.NamedTensorMap;
   try {
@@ -44,7 +45,7 @@ export function deserializeModel(manifest: ModelManifest, weights: Uint8Array, s
   }
   let model: AirbenchModel | undefined;
   try {
-    model = makeNet(manifest.config, 0);
+    model = makeNet(config, 0);
     for (const [name, variable] of Object.entries({ ...model.params, ...model.buffers })) {
       const value = tensors[name];
       if (!value || value.shape.join() !== variable.shape.join()) {

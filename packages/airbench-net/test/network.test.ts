@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { CONFIGS, disposeModel, forward, initWhitening, makeConfig, makeNet, patchSecondMoment } from '../src/index';
+import { CONFIGS, disposeModel, forward, gelu, initWhitening, makeConfig, makeNet, patchSecondMoment } from '../src/index';
 import { useFastestBackend } from './backend';
 import { cifar10, whiteningImages } from './data';
 
@@ -82,6 +82,51 @@ describe('forward', () => {
     const norm = tf.moments(activations['block1.norm1']!, [0, 1, 2]);
     norm.variance.dataSync().forEach((v) => expect(v).toBeCloseTo(1, 3));
     tf.dispose([x, logits, pooled, mean, variance, expectedMean, expectedVar, norm.mean, norm.variance, ...Object.values(activations)]);
+    disposeModel(model);
+  });
+});
+
+describe('norm option', () => {
+  it("'layer' normalises the channels of each pixel (scale 1, shift 0 at init); 'none' gives the convs biases and no norm", () => {
+    const x = tf.randomNormal<tf.Rank.R4>([2, 32, 32, 3], 0, 1, 'float32', 8);
+    const layer = makeNet(makeConfig('airbench94', { widths: [8, 16, 16], norm: 'layer' }), 0);
+    expect(Object.keys(layer.buffers).filter((n) => n.includes('running'))).toEqual([]);
+    expect(layer.buffers['block2.norm1.weight']!.shape).toEqual([16]);
+    const { logits, activations } = forward(layer, x, { training: false, collect: true });
+    const perPixel = tf.moments(activations['block2.norm2']!, 3);
+    expect(tf.max(tf.abs(perPixel.mean)).dataSync()[0]).toBeLessThan(1e-5);
+    perPixel.variance.dataSync().forEach((v) => expect(v).toBeCloseTo(1, 3));
+    const none = makeNet(makeConfig('airbench94', { widths: [8, 16, 16], norm: 'none' }), 0);
+    expect(Object.keys(none.buffers)).toEqual([]);
+    expect(Object.keys(none.params).filter((n) => n.includes('norm'))).toEqual([]);
+    expect(none.params['block1.conv2.bias']!.shape).toEqual([8]);
+    none.params['block1.conv2.bias']!.assign(tf.fill([8], 0.25));
+    const plain = forward(none, x, { training: true, collect: true });
+    // With no norm the norm's output is its input, and conv2's output includes its bias.
+    expect(tf.max(tf.abs(tf.sub(plain.activations['block1.norm2']!, plain.activations['block1.conv2']!))).dataSync()[0]).toBe(0);
+    const withoutBias = tf.conv2d(gelu(plain.activations['block1.norm1']!) as tf.Tensor4D, none.params['block1.conv2.weight'] as tf.Tensor4D, 1, 'same');
+    expect(tf.max(tf.abs(tf.sub(tf.sub(plain.activations['block1.conv2']!, withoutBias), 0.25))).dataSync()[0]).toBeLessThan(1e-5);
+    tf.dispose([x, logits, perPixel.mean, perPixel.variance, plain.logits, withoutBias, ...Object.values(activations), ...Object.values(plain.activations)]);
+    disposeModel(layer);
+    disposeModel(none);
+  });
+
+  it('`at` sees every named activation and can change it; `updateStatistics: false` runs a plain weight map in training mode', () => {
+    const config = makeConfig('airbench94', { widths: [8, 16, 16] });
+    const model = makeNet(config, 0);
+    const x = tf.randomNormal<tf.Rank.R4>([2, 32, 32, 3], 0, 1, 'float32', 9);
+    const seen: string[] = [];
+    const reference = forward(model, x, { training: false });
+    const zeroed = forward(model, x, { training: false, at: (name, v) => (seen.push(name), name === 'pool' ? tf.zerosLike(v) : v) });
+    expect(seen).toEqual(['whiten', ...[1, 2, 3].flatMap((b) => [`block${b}.conv1`, `block${b}.norm1.input`, `block${b}.norm1`, `block${b}.conv2`, `block${b}.norm2.input`, `block${b}.norm2`, `block${b}.out`]), 'pool']);
+    expect(tf.max(tf.abs(zeroed.logits)).dataSync()[0]).toBe(0);
+    expect(tf.max(tf.abs(reference.logits)).dataSync()[0]).toBeGreaterThan(0);
+    const before = model.buffers['block1.norm1.runningMean']!.dataSync().slice();
+    const weights = { config, params: { ...model.params }, buffers: Object.fromEntries(Object.entries(model.buffers).map(([n, v]) => [n, tf.clone(v)])) };
+    expect(() => forward(weights, x, { training: true })).toThrow(/updateStatistics: false/);
+    const batch = forward(weights, x, { training: true, updateStatistics: false });
+    expect(model.buffers['block1.norm1.runningMean']!.dataSync()).toEqual(before);
+    tf.dispose([x, reference.logits, zeroed.logits, batch.logits, ...Object.values(weights.buffers)]);
     disposeModel(model);
   });
 });

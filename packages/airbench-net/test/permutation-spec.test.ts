@@ -13,7 +13,7 @@ function withRandomBuffers(model: AirbenchModel): void {
   let s = 7;
   const u = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
   for (const [name, buffer] of Object.entries(model.buffers)) {
-    buffer.assign(tf.tensor1d(Float32Array.from({ length: buffer.size }, () => (name.endsWith('Var') ? 0.5 + u() : u() - 0.5))));
+    buffer.assign(tf.tensor1d(Float32Array.from({ length: buffer.size }, () => (name.endsWith('Var') || name.endsWith('.weight') ? 0.5 + u() : u() - 0.5))));
   }
   for (const [name, param] of Object.entries(model.params)) if (name.endsWith('.bias')) param.assign(tf.tensor1d(Float32Array.from({ length: param.size }, () => u() - 0.5)));
 }
@@ -34,8 +34,14 @@ const randomPerms = (spec: PermutationSpec, seed: number) => {
 };
 
 describe('permutationSpec', () => {
-  it.each(['airbench94', 'airbench96', 'airbench96-legacy'] as const)('%s: every weight and BN buffer is covered, and permuting keeps the function', (variant) => {
-    const config = makeConfig(variant, { widths: [8, 12, 16] });
+  it.each([
+    ['airbench94', 'batch'],
+    ['airbench94', 'layer'],
+    ['airbench94', 'none'],
+    ['airbench96', 'batch'],
+    ['airbench96-legacy', 'layer'],
+  ] as const)('%s, norm %s: every weight and buffer is covered, and permuting keeps the function', (variant, norm) => {
+    const config = makeConfig(variant, { widths: [8, 12, 16], norm });
     const model = makeNet(config, 3);
     withRandomBuffers(model);
     const weights = { ...model.params, ...model.buffers } as Record<string, tf.Tensor>;

@@ -11,7 +11,7 @@ export { ChannelStatistics, measureSites } from './statistics';
 export type { SiteStatistics } from './statistics';
 export { resetBatchNorm } from './reset-bn';
 export { repair, repairTargets, fuse } from './repair';
-export { closedFormRepair } from './closed-form';
+export { closedFormRepair, closedFormBatchNorm } from './closed-form';
 export { barriers, barrierCurve, barrierReduction } from './barrier';
 export type { Score } from './barrier';
 export { AirbenchError, InvalidArgumentError } from './errors';

@@ -32,6 +32,9 @@ export function repairTargets(statsA: Record<string, SiteStatistics>, statsB: Re
  * (new tensors for the corrected layers; a bias is added where there was none
  * under the name `${site}.repairBias`, which the model's forward must add).
  * `batches()` yields a fresh pass of training batches each time it is called.
+ * The endpoints' statistics do not depend on α: a caller repairing at many α
+ * measures them once (`measureSites(model, a, batches, siteNames, 'running')`)
+ * and passes them as `options.statistics` instead of two more passes each time.
  */
 export async function repair(
   model: RepairModel,
@@ -39,10 +42,13 @@ export async function repair(
   interpolated: WeightMap,
   alpha: number,
   batches: () => Iterable<tf.Tensor> | AsyncIterable<tf.Tensor>,
+  options: { statistics?: { a: Record<string, SiteStatistics>; b: Record<string, SiteStatistics> } } = {},
 ): Promise<Record<string, tf.Tensor>> {
   const names = model.sites.map((s) => s.name);
-  const statsA = await measureSites(model, endpoints.a, batches(), names, 'running');
-  const statsB = await measureSites(model, endpoints.b, batches(), names, 'running');
+  const statsA = options.statistics?.a ?? (await measureSites(model, endpoints.a, batches(), names, 'running'));
+  const statsB = options.statistics?.b ?? (await measureSites(model, endpoints.b, batches(), names, 'running'));
+  const missing = names.filter((n) => !statsA[n] || !statsB[n]);
+  if (missing.length) throw new InvalidArgumentError('statistics', `repair: the endpoint statistics have no entry for site(s) ${missing.join(', ')}.`);
   const targets = repairTargets(statsA, statsB, alpha);
   const goal = Object.fromEntries(Object.entries(targets).map(([site, t]) => [site, { mean: tf.tensor1d(Float32Array.from(t.mean)), std: tf.tensor1d(Float32Array.from(t.std)) }]));
   try {

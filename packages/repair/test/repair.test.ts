@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { loadCifar10, normalizeImages } from '@airbench-ts/cifar-data';
 import { CorrelationStatistics, permuteWeights, solveAssignment, type PermutationSpec } from '@airbench-ts/neuron-align';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { barrierReduction, barriers, closedFormRepair, fuse, interpolateWeights, measureSites, repair, resetBatchNorm, type WeightMap } from '../src/index';
+import { barrierReduction, barriers, closedFormBatchNorm, closedFormRepair, fuse, interpolateWeights, measureSites, repair, resetBatchNorm, type WeightMap } from '../src/index';
 import { mlp, score, trainMlp } from './mlp';
 
 // Real CIFAR-10 (the run's data setup found or fetched it), small MLPs trained in
@@ -135,5 +135,21 @@ describe('REPAIR on two real MLPs', () => {
     }
     reset['fc1.bn.mean']!.dataSync().forEach((m, i) => expect(m).toBeCloseTo(sums[i]!, 4));
     reset['fc1.bn.var']!.dataSync().forEach((v, i) => expect(v / vars[i]!).toBeCloseTo(1, 4));
+  });
+
+  it('closed-form BN statistics: μ_α and (1−α)²σ_A² + α²σ_B² + 2α(1−α)ρσ_Aσ_B at every BN input', () => {
+    const model = mlp({ hidden: 2, batchNorm: true });
+    const stats = (mean: number[], variance: number[]) => ({ mean: Float64Array.from(mean), variance: Float64Array.from(variance), batches: 1 });
+    const statsA = { 'fc1.bn': stats([1, -1], [4, 1]), 'fc2.bn': stats([0, 0], [1, 1]) };
+    const statsB = { 'fc1.bn': stats([3, 1], [4, 9]), 'fc2.bn': stats([2, 2], [1, 1]) };
+    const rho = { 'fc1.bn': [1, 0], 'fc2.bn': [0.5, -1] };
+    const weights = { 'fc1.bn.mean': tf.zeros([2]), 'fc1.bn.var': tf.ones([2]), 'fc2.bn.mean': tf.zeros([2]), 'fc2.bn.var': tf.ones([2]) };
+    const out = closedFormBatchNorm(model, weights, statsA, statsB, rho, 0.5);
+    expect(Array.from(out['fc1.bn.mean']!.dataSync())).toEqual([2, 0]);
+    // ρ = 1, σ_A = σ_B = 2: no collapse, 4. ρ = 0, σ = 1 and 3: (1 + 9)/4 = 2.5.
+    expect(Array.from(out['fc1.bn.var']!.dataSync())).toEqual([4, 2.5]);
+    // ρ = 0.5, σ = 1: (1 + 1 + 1)/4 = 0.75; ρ = −1: 0.
+    expect(Array.from(out['fc2.bn.var']!.dataSync())).toEqual([0.75, 0]);
+    expect(Array.from(out['fc2.bn.mean']!.dataSync())).toEqual([1, 1]);
   });
 });

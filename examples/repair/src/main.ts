@@ -1,0 +1,106 @@
+// Paper 3, REPAIR: two endpoints trained with different seeds, B aligned to A
+// (@airbench-ts/neuron-align), interpolated and repaired (@airbench-ts/repair),
+// on models wired from cifar-data, derand-flip and airbench-net.
+//
+//   npm run repair -- --help
+import { SingleBar } from 'cli-progress';
+import * as tf from '@tensorflow/tfjs-core';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { selectBackend } from '@airbench-ts-example/backend';
+import { validateSpec } from '@airbench-ts/neuron-align';
+import { endpointKey, loadEndpoint, saveEndpoint } from './cache';
+import { loadData, statisticsPasses } from './data';
+import { airbench94 } from './models/airbench';
+import type { ExampleModel } from './models/model';
+import { mlp } from './models/mlp';
+import { resnet20 } from './models/resnet20';
+import { vgg11 } from './models/vgg';
+import { parseOptions, type Options } from './options';
+import { jsonLines, table, writeResults } from './report';
+import { study } from './study';
+import { trainEndpoint } from './train';
+
+export function buildModel(options: Pick<Options, 'model' | 'norm' | 'width' | 'depth' | 'epochs'>): ExampleModel {
+  const { width, epochs, norm } = options;
+  switch (options.model) {
+    case 'mlp':
+      return mlp({ width, depth: options.depth, epochs });
+    case 'vgg11':
+      return vgg11({ width, epochs });
+    case 'resnet20':
+      return resnet20({ width, epochs, norm: norm as 'batch' | 'layer' });
+    case 'airbench94':
+      return airbench94({ width, epochs, norm });
+  }
+}
+
+/** A progress bar on a terminal (stderr), a line per phase otherwise. */
+function progressReporter(quiet: boolean) {
+  let bar: SingleBar | null = null;
+  let current = '';
+  return {
+    update(what: string, done: number, total: number) {
+      if (what !== current) {
+        bar?.stop();
+        current = what;
+        if (process.stderr.isTTY && !quiet) {
+          bar = new SingleBar({ format: `  ${what.padEnd(22)} [{bar}] {value}/{total} | {duration_formatted} | ETA {eta_formatted}`, stream: process.stderr, hideCursor: true, etaBuffer: 50 });
+          bar.start(total, done);
+        } else {
+          bar = null;
+          if (!quiet) process.stderr.write(`repair: ${what}\n`);
+        }
+      }
+      bar?.update(done);
+    },
+    stop() {
+      bar?.stop();
+      current = '';
+    },
+  };
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const parsed = parseOptions(argv);
+  if ('exit' in parsed) return parsed.exit;
+  const options = parsed;
+  const backend = await selectBackend({ ...(options.backend ? { backend: options.backend } : {}), ...(options.json ? { log: () => {} } : {}) });
+  const model = buildModel(options);
+  const progress = progressReporter(options.json);
+  const data = await loadData(options.trainSubset, options.testSubset, !options.json);
+  const passes = statisticsPasses(data.train, options.statImages, 250);
+  const started = performance.now();
+
+  // Endpoints: trained once per setting and seed, then reused from --out.
+  // `version` changes whenever the code that trains an endpoint does (init, loop), so stale endpoints are not reused.
+  const settings = { version: 2, model: options.model, norm: options.norm, width: options.width, depth: options.model === 'mlp' ? options.depth : undefined, epochs: options.epochs, trainSubset: data.train.length, training: model.training.kind === 'recipe' ? model.training.recipe : model.training.describe };
+  const dir = join(options.out, 'endpoints');
+  const endpoints: Record<string, tf.Tensor>[] = [];
+  for (const [k, seed] of [options.seed, options.seed + 1].entries()) {
+    const name = `${options.model}-${endpointKey(settings)}-seed${seed}`;
+    let weights = loadEndpoint(dir, name);
+    if (weights) {
+      process.stderr.write(`repair: endpoint ${'AB'[k]} (seed ${seed}) from ${join(dir, name)}.bin\n`);
+    } else {
+      weights = await trainEndpoint(model, seed, data.train, passes, (step, total) => progress.update(`train ${'AB'[k]} (seed ${seed})`, step, total));
+      progress.stop();
+      await saveEndpoint(dir, name, { ...settings, seed }, weights);
+    }
+    endpoints.push(weights);
+  }
+  const shapes = Object.fromEntries(Object.entries(endpoints[0]!).map(([n, t]) => [n, t.shape]));
+  validateSpec(model.spec, shapes);
+
+  const alphas = Array.from({ length: options.alphas }, (_, i) => i / (options.alphas - 1));
+  const result = await study(model, endpoints[0]!, endpoints[1]!, { align: options.align, alphas, passes, test: data.test, onProgress: progress.update });
+  progress.stop();
+  tf.dispose(endpoints.flatMap((w) => Object.values(w)));
+
+  mkdirSync(options.out, { recursive: true });
+  const name = `${options.model}-${options.norm}-w${options.width}${options.model === 'mlp' ? `-d${options.depth}` : ''}-e${options.epochs}-${options.align}-seed${options.seed}`;
+  const files = await writeResults(options.out, name, model.label, { ...settings, align: options.align, alphas, statImages: options.statImages, seed: options.seed, backend: backend.name, seconds: (performance.now() - started) / 1000 }, result);
+  if (options.json) for (const line of jsonLines(model.label, result)) process.stdout.write(`${line}\n`);
+  else process.stdout.write(`${table(model.label, result)}\nwrote ${files.join(', ')}\n`);
+  return 0;
+}

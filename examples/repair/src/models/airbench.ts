@@ -1,0 +1,59 @@
+import type * as tf from '@tensorflow/tfjs-core';
+import { CifarLoader, normalizeImages } from '@airbench-ts/cifar-data';
+import { createFlipPolicy } from '@airbench-ts/derand-flip';
+import { forward, makeConfig, permutationSpec, train, type NormKind } from '@airbench-ts/airbench-net';
+import type { CorrectionSite, NormLayer } from '@airbench-ts/repair';
+import type { ExampleModel } from './model';
+
+/**
+ * airbench94 (narrowed by `width`) with its own training (airbench-net's
+ * `train`: whitening, Nesterov SGD, lookahead, the alternating flip), its own
+ * permutation spec, and, per norm: BN → reset the BNs; LN → correct every LN's
+ * output (folded into its frozen scale and shift); none → correct every conv's
+ * output (folded into the conv). The whitening conv's output is corrected too.
+ */
+export function airbench94(options: { width: number; norm: NormKind; epochs: number }): ExampleModel {
+  const widths = [64, 256, 256].map((c) => Math.max(1, Math.round(c * options.width))) as [number, number, number];
+  const config = makeConfig('airbench94', { widths, norm: options.norm, epochs: options.epochs });
+  const layers = [1, 2, 3].flatMap((b) => [1, 2].map((k) => ({ conv: `block${b}.conv${k}`, norm: `block${b}.norm${k}` })));
+  const whiten: CorrectionSite = { name: 'whiten', weight: 'whiten.weight', bias: 'whiten.bias', axis: 3 };
+  const sites: CorrectionSite[] =
+    options.norm === 'layer'
+      ? [whiten, ...layers.map(({ norm }) => ({ name: norm, weight: `${norm}.weight`, bias: `${norm}.bias`, axis: 0 }))]
+      : options.norm === 'none'
+        ? [whiten, ...layers.map(({ conv }) => ({ name: conv, weight: `${conv}.weight`, bias: `${conv}.bias`, axis: 3 }))]
+        : [];
+  const norms: NormLayer[] = options.norm === 'batch' ? layers.map(({ norm }) => ({ input: `${norm}.input`, mean: `${norm}.runningMean`, variance: `${norm}.runningVar` })) : [];
+  return {
+    label: `airbench94 ×${options.width} ${{ batch: 'BN', layer: 'LN', none: 'no norm' }[options.norm]}`,
+    spec: permutationSpec(config),
+    sites,
+    norms,
+    training: {
+      kind: 'own',
+      describe: `airbench94's own training (widths ${widths.join('/')}, batch ${config.batchSize}, ${config.epochs} epochs, alternating flip, translate ${config.augmentation.translate})`,
+      async train(seed, images, onStep) {
+        const whitening = normalizeImages(images, { count: Math.min(config.whiteningImages, images.length) });
+        const loader = new CifarLoader(images, {
+          batchSize: config.batchSize,
+          shuffle: true,
+          dropLast: true,
+          translate: config.augmentation.translate,
+          flip: createFlipPolicy({ seed, mode: 'alternating' }),
+          orderSeed: seed,
+          augmentSeed: seed,
+        });
+        try {
+          const { model } = await train(config, { train: loader, whitening }, { seed, onStep: (info) => onStep(info.step + 1, info.totalSteps) });
+          return { ...model.params, ...model.buffers };
+        } finally {
+          whitening.dispose();
+        }
+      },
+    },
+    forward(w, x, { normalization, at }) {
+      // One map holds both parameters and buffers; BN in 'batch' mode updates nothing (a weight map is not variables).
+      return forward({ config, params: w, buffers: w }, x as tf.Tensor4D, { training: normalization === 'batch', updateStatistics: false, ...(at ? { at } : {}) }).logits;
+    },
+  };
+}

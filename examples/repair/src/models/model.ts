@@ -1,0 +1,49 @@
+import type * as tf from '@tensorflow/tfjs-core';
+import type { ImageSplit } from '@airbench-ts/cifar-data';
+import type { PermutationSpec } from '@airbench-ts/neuron-align';
+import type { RepairModel } from '@airbench-ts/repair';
+
+// ---------------------------------------------------------------------------
+// What the example needs of an architecture: repair's RepairModel (a forward
+// pass over a weight map, its correction sites and BatchNorms), neuron-align's
+// permutation spec (plain data), and how to train an endpoint. Each model file
+// (mlp.ts, vgg.ts, resnet20.ts, airbench.ts) implements it on one screen.
+// ---------------------------------------------------------------------------
+
+/** A CPU-shortened training recipe (SPEC §3.8): SGD with momentum, triangular learning rate, flip + translate. */
+export interface Recipe {
+  epochs: number;
+  batchSize: number;
+  /** Peak learning rate. */
+  lr: number;
+  momentum: number;
+  /** Coupled (PyTorch) weight decay on the weights; none on biases and norm parameters. */
+  weightDecay: number;
+  /** The learning rate rises linearly from 0 over this fraction of the steps, then falls linearly to 0. */
+  warmupFraction: number;
+  /** Random translation by up to this many pixels (reflect padding). */
+  translate: number;
+}
+
+/** How an endpoint is trained: the example's SGD loop with a recipe (src/train.ts), or the model's own training. */
+export type Training =
+  | {
+      kind: 'recipe';
+      recipe: Recipe;
+      /** Seeded initial weights (every tensor of the state, BN running statistics included) and the trainable names. */
+      init(seed: number): { weights: Record<string, tf.Variable>; trainable: string[] };
+    }
+  | {
+      kind: 'own';
+      /** One line for the README and the results: what the training is. */
+      describe: string;
+      train(seed: number, images: ImageSplit, onStep: (step: number, total: number) => void): Promise<Record<string, tf.Tensor>>;
+    };
+
+export interface ExampleModel extends RepairModel {
+  /** What the table calls it, e.g. 'vgg11 ×0.25'. */
+  label: string;
+  /** Which channels can be reordered together; each group's `activation` is a name `forward`'s `at` sees. */
+  spec: PermutationSpec;
+  training: Training;
+}

@@ -1,0 +1,94 @@
+import { spawnSync } from 'node:child_process';
+import '@tensorflow/tfjs-backend-cpu';
+import * as tf from '@tensorflow/tfjs-core';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { loadEndpoint, saveEndpoint } from '../src/cache';
+import { parseOptions } from '../src/options';
+
+const out = mkdtempSync(join(tmpdir(), 'repair-example-'));
+afterAll(() => rmSync(out, { recursive: true, force: true }));
+const cli = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
+
+describe('flags are refused before any work', () => {
+  it.each([
+    [['--model', 'resnet50'], /--model must be one of mlp, vgg11, resnet20, airbench94/],
+    [['--model', 'vgg11', '--norm', 'batch'], /--norm for vgg11 must be none/],
+    [['--model', 'resnet20', '--norm', 'none'], /--norm for resnet20 must be batch or layer/],
+    [['--alphas', '4'], /--alphas must be odd/],
+    [['--width', '0.5'], /--width must be a positive integer \(hidden units\)/],
+    [['--model', 'vgg11', '--depth', '3'], /--depth is for --model mlp only/],
+    [['--align', 'random'], /--align must be activations or weights/],
+    [['--epochs', '0'], /--epochs must be an integer in \[1, 1000\]/],
+    [['train'], /Unexpected argument 'train'/],
+  ])('%j', (argv, message) => {
+    const spy = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    const result = parseOptions(argv);
+    const text = spy.mock.calls.map((c) => String(c[0])).join('');
+    spy.mockRestore();
+    expect(result).toEqual({ exit: 2 });
+    expect(text).toMatch(message);
+    expect(text).toMatch(/Usage: npm run repair/);
+  });
+});
+
+// One tiny real run, as a user runs it: a child process, real CIFAR-10 (2,000
+// training images), an MLP of 6 × 64 trained for 4 epochs, aligned, interpolated, repaired.
+describe('a tiny MLP end to end', () => {
+  const args = ['--model', 'mlp', '--depth', '6', '--width', '64', '--epochs', '4', '--train-subset', '5000', '--test-subset', '1000', '--stat-images', '1000', '--alphas', '3', '--out', out, '--json'];
+  const run = () => {
+    const started = performance.now();
+    const result = spawnSync(process.execPath, ['--import', 'tsx', '--conditions=@airbench-ts/source', cli, ...args], { encoding: 'utf8', env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '2' } });
+    return { ...result, seconds: (performance.now() - started) / 1000 };
+  };
+  let first: ReturnType<typeof run>;
+
+  it('prints one JSON line per method and a summary; REPAIR brings the midpoint back toward the endpoints', () => {
+    first = run();
+    expect(first.status, first.stderr).toBe(0);
+    const lines = first.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines.map((l) => l.method ?? 'summary')).toEqual(['naive', 'permuted', 'permuted+REPAIR', 'permuted+closedForm', 'summary']);
+    for (const l of lines.slice(0, 4)) expect(l).toEqual(expect.objectContaining({ model: 'mlp 6×64', accuracy: expect.any(Number), loss: expect.any(Number), accuracyBarrier: expect.any(Number), lossBarrier: expect.any(Number) }));
+    const [naive, permuted, repaired] = lines;
+    const summary = lines.at(-1);
+    expect(summary.endpointAccuracy.every((a: number) => a > 0.2)).toBe(true);
+    // Permuting B kept its function, to float32 noise.
+    expect(summary.maxAbsDifference).toBeLessThan(1e-4);
+    // Alignment lowers the loss barrier, REPAIR lowers it further.
+    expect(permuted.lossBarrier).toBeLessThan(naive.lossBarrier);
+    expect(repaired.lossBarrier).toBeLessThan(permuted.lossBarrier);
+    expect(summary.barrierReduction).toBeCloseTo(1 - repaired.lossBarrier / permuted.lossBarrier, 10);
+    const files = readdirSync(out);
+    for (const suffix of ['.json', '-curves.svg', '-curves.png', '-variance.svg', '-variance.png']) expect(files.some((f) => f.endsWith(suffix))).toBe(true);
+    expect(readdirSync(join(out, 'endpoints')).filter((f) => f.endsWith('.bin'))).toHaveLength(2);
+  });
+
+  it('reuses the cached endpoints when the same command runs again: no training, the same numbers', () => {
+    const again = run();
+    expect(again.status, again.stderr).toBe(0);
+    expect(again.stderr).toMatch(/endpoint A \(seed 0\) from /);
+    expect(again.stderr).not.toMatch(/train A/);
+    expect(again.stdout).toBe(first.stdout);
+  });
+});
+
+describe('the endpoint cache', () => {
+  it('gives back what it saved, and nothing for a damaged or missing file (so it is trained again)', async () => {
+    const dir = join(out, 'cache-test');
+    const weights = { 'fc1.weight': tf.tensor2d([[1, 2], [3, 4]]), 'fc1.bias': tf.tensor1d([0.5, -0.5]) };
+    await saveEndpoint(dir, 'e', { seed: 0 }, weights);
+    const back = loadEndpoint(dir, 'e')!;
+    expect(Array.from(back['fc1.weight']!.dataSync())).toEqual([1, 2, 3, 4]);
+    expect(Array.from(back['fc1.bias']!.dataSync())).toEqual([0.5, -0.5]);
+    const bin = join(dir, 'e.bin');
+    writeFileSync(bin, readFileSync(bin).subarray(0, 10));
+    expect(loadEndpoint(dir, 'e')).toBeNull();
+    rmSync(bin);
+    expect(loadEndpoint(dir, 'e')).toBeNull();
+    expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+    tf.dispose([...Object.values(weights), ...Object.values(back)]);
+  });
+});

@@ -1,0 +1,72 @@
+import '@tensorflow/tfjs-backend-cpu';
+import * as tf from '@tensorflow/tfjs-core';
+import { checkEquivalence, permuteWeights, validateSpec, type PermutationSpec } from '@airbench-ts/neuron-align';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { buildModel } from '../src/main';
+import type { Options } from '../src/options';
+import { triangular } from '../src/train';
+
+// Every model of the example: its spec covers every tensor, permuting by it
+// keeps the function (float32 noise), and a spec missing one consumer axis does
+// not. Narrow widths, random weights and inputs, the cpu backend: no training.
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+});
+
+const shuffle = (n: number, seed: number) => {
+  let s = seed;
+  const p = Int32Array.from({ length: n }, (_, i) => i);
+  for (let i = n - 1; i > 0; i--) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    const j = s % (i + 1);
+    [p[i], p[j]] = [p[j]!, p[i]!];
+  }
+  return p;
+};
+
+const cases: [string, Pick<Options, 'model' | 'norm' | 'width' | 'depth' | 'epochs'>][] = [
+  ['mlp', { model: 'mlp', norm: 'none', width: 16, depth: 3, epochs: 1 }],
+  ['vgg11', { model: 'vgg11', norm: 'none', width: 0.0625, depth: 1, epochs: 1 }],
+  ['resnet20 BN', { model: 'resnet20', norm: 'batch', width: 0.5, depth: 1, epochs: 1 }],
+  ['resnet20 LN', { model: 'resnet20', norm: 'layer', width: 0.5, depth: 1, epochs: 1 }],
+  ['airbench94 LN', { model: 'airbench94', norm: 'layer', width: 0.125, depth: 1, epochs: 1 }],
+];
+
+describe('permutation specs of the example models', () => {
+  it.each(cases)('%s: every tensor covered, permuting keeps the function, a missing axis breaks it', (_, options) => {
+    const model = buildModel(options);
+    if (model.training.kind !== 'recipe') {
+      // airbench94's weights come from airbench-net; its spec is tested there. Check the wiring: spec and sites name real tensors.
+      expect(Object.keys(model.spec.groups).length).toBeGreaterThan(0);
+      expect(model.sites.every((s) => s.weight.endsWith('.weight'))).toBe(true);
+      return;
+    }
+    const { weights } = model.training.init(3);
+    // Random BN statistics and norm parameters, so that their permutation matters too.
+    for (const [name, v] of Object.entries(weights)) if (v.rank === 1) v.assign(tf.randomUniform(v.shape, 0.5, 1.5, 'float32', name.length));
+    const shapes = Object.fromEntries(Object.entries(weights).map(([n, t]) => [n, t.shape]));
+    expect(JSON.parse(JSON.stringify(model.spec))).toEqual(model.spec);
+    const { untouched } = validateSpec(model.spec, shapes);
+    expect(untouched.sort()).toEqual(['head.bias']);
+    const perms = Object.fromEntries(Object.entries(model.spec.groups).map(([g, { size }], k) => [g, shuffle(size, k + 1)]));
+    const x = tf.randomNormal([4, 32, 32, 3], 0, 1, 'float32', 1);
+    const forward = (w: Readonly<Record<string, tf.Tensor>>, inputs: tf.Tensor) => model.forward(w, inputs, { normalization: 'running' });
+    const permuted = permuteWeights(weights, model.spec, perms);
+    const same = checkEquivalence(forward, weights, permuted, x);
+    expect(same.maxAbsDifference).toBeLessThan(1e-5 * Math.max(1, same.maxAbsOutput));
+    // Drop the last group's consumer (an input axis, or the head's): the function changes.
+    const last = Object.keys(model.spec.groups).at(-1)!;
+    const group = model.spec.groups[last]!;
+    const broken: PermutationSpec = { groups: { ...model.spec.groups, [last]: { ...group, axes: group.axes.filter((a) => !(a.parameter === 'head.weight' || a.axis === 2 || (a.axis === 0 && a.parameter.endsWith('.weight') && shapes[a.parameter]!.length === 2))) } } };
+    const wrong = permuteWeights(weights, broken, perms);
+    expect(checkEquivalence(forward, weights, wrong, x).maxAbsDifference).toBeGreaterThan(1e-3);
+    tf.dispose([x, ...Object.values(weights), ...Object.values(permuted), ...Object.values(wrong)]);
+  });
+});
+
+describe('triangular learning rate', () => {
+  it('rises linearly to 1 over the warm-up, then falls linearly to 0', () => {
+    const lr = Array.from({ length: 10 }, (_, step) => triangular(step, 10, 0.2));
+    expect(lr.map((v) => Number(v.toFixed(3)))).toEqual([0.5, 1, 1, 0.875, 0.75, 0.625, 0.5, 0.375, 0.25, 0.125]);
+  });
+});
