@@ -8,6 +8,10 @@ import type { StudyResult } from './study';
 
 const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
 
+// One colour per method in every plot (the variance plot's midpoints take their method's colour).
+const METHOD_COLOURS: Record<string, string> = { naive: '#4c78a8', permuted: '#f58518', 'permuted+resetBN': '#54a24b', 'permuted+REPAIR': '#e45756', 'permuted+closedForm': '#72b7b2' };
+const colours = (present: string[]) => ({ domain: present, range: present.map((m) => METHOD_COLOURS[m]!) });
+
 export function table(label: string, result: StudyResult): string {
   const { a, b } = result.endpoints;
   const rows = result.methods.map((m) => [m.method, pct(m.midpoint.accuracy), m.midpoint.loss.toFixed(3), (m.accuracyBarrier * 100).toFixed(2), m.lossBarrier.toFixed(3)]);
@@ -49,15 +53,15 @@ export async function writeResults(dir: string, name: string, label: string, set
       encoding: {
         x: { field: 'alpha', type: 'quantitative', title: 'α (0 = A, 1 = B)' },
         y: { field: 'value', type: 'quantitative', title: null },
-        color: { field: 'method', type: 'nominal', title: 'method' },
+        color: { field: 'method', type: 'nominal', title: 'method', scale: colours(result.methods.map((m) => m.method)) },
       },
     },
     resolve: { scale: { y: 'independent' } },
   };
   const collapse = result.varianceRatio.flatMap((v, k) => [
-    { layer: k + 1, name: v.layer, what: 'naive midpoint', ratio: v.naive },
-    { layer: k + 1, name: v.layer, what: 'permuted midpoint', ratio: v.permuted },
-    { layer: k + 1, name: v.layer, what: 'permuted + REPAIR', ratio: v.repaired },
+    { layer: k + 1, name: v.layer, what: 'naive', ratio: v.naive },
+    { layer: k + 1, name: v.layer, what: 'permuted', ratio: v.permuted },
+    { layer: k + 1, name: v.layer, what: 'permuted+REPAIR', ratio: v.repaired },
   ]);
   const collapseSpec: PlotSpec = {
     title: `${label}: variance collapse at α = 0.5`,
@@ -68,7 +72,7 @@ export async function writeResults(dir: string, name: string, label: string, set
     encoding: {
       x: { field: 'layer', type: 'quantitative', axis: { tickMinStep: 1, format: 'd' }, title: 'layer' },
       y: { field: 'ratio', type: 'quantitative', title: 'variance of midpoint / endpoints' },
-      color: { field: 'what', type: 'nominal', title: null },
+      color: { field: 'what', type: 'nominal', title: 'midpoint', scale: colours(['naive', 'permuted', 'permuted+REPAIR']) },
       tooltip: [{ field: 'name' }],
     },
   };

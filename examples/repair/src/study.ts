@@ -139,7 +139,9 @@ export async function study(model: ExampleModel, a: WeightMap, b: WeightMap, opt
   progress(`align (${options.align})`, 1, 1);
 
   const layers = model.sites.length ? model.sites.map((s) => s.name) : (model.norms ?? []).map((n) => n.input);
+  progress('endpoint statistics', 0, 1);
   const stats = endpointStatistics(model, a, aligned, layers, passes);
+  progress('endpoint statistics', 1, 1);
   const hasBatchNorm = (model.norms?.length ?? 0) > 0;
   const methods: { method: Method; note?: string; make: (alpha: number) => Promise<Record<string, tf.Tensor>> }[] = [
     { method: 'naive', make: async (alpha) => interpolateWeights(a, b, alpha) },
