@@ -27,8 +27,8 @@ const shuffle = (n: number, seed: number) => {
 const cases: [string, Pick<Options, 'model' | 'norm' | 'width' | 'depth' | 'epochs'>][] = [
   ['mlp', { model: 'mlp', norm: 'none', width: 16, depth: 3, epochs: 1 }],
   ['vgg11', { model: 'vgg11', norm: 'none', width: 0.0625, depth: 1, epochs: 1 }],
-  ['resnet20 BN', { model: 'resnet20', norm: 'batch', width: 0.5, depth: 1, epochs: 1 }],
-  ['resnet20 LN', { model: 'resnet20', norm: 'layer', width: 0.5, depth: 1, epochs: 1 }],
+  ['resnet20 BN', { model: 'resnet20', norm: 'batch', width: 0.25, depth: 1, epochs: 1 }],
+  ['resnet20 LN', { model: 'resnet20', norm: 'layer', width: 0.25, depth: 1, epochs: 1 }],
   ['airbench94 LN', { model: 'airbench94', norm: 'layer', width: 0.125, depth: 1, epochs: 1 }],
 ];
 
