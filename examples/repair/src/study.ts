@@ -71,20 +71,22 @@ export async function score(model: ExampleModel, weights: WeightMap, test: Image
   return { accuracy: correct / test.length, loss: loss / test.length };
 }
 
+/** The activations at `names` of one eval-mode forward pass (inside the caller's tf.tidy). */
+function activationsAt(model: ExampleModel, weights: WeightMap, x: tf.Tensor, names: ReadonlySet<string>): Record<string, tf.Tensor> {
+  const out: Record<string, tf.Tensor> = {};
+  model.forward(weights, x, { normalization: 'running', at: (site, v) => (names.has(site) && (out[site] = v), v) });
+  return out;
+}
+
 /** B's permutation onto A: activation matching (correlation + assignment per group, SPEC §3.2) or weight matching. */
 export function align(model: ExampleModel, a: WeightMap, b: WeightMap, how: StudyOptions['align'], passes: () => Iterable<tf.Tensor>): Permutations {
   if (how === 'weights') return weightMatching(model.spec, a, b).permutations;
   const groups = Object.entries(model.spec.groups);
   const wanted = new Set(groups.map(([, g]) => g.activation));
   const stats = new Map(groups.map(([name]) => [name, new CorrelationStatistics()]));
-  const activations = (w: WeightMap, x: tf.Tensor) => {
-    const out: Record<string, tf.Tensor> = {};
-    model.forward(w, x, { normalization: 'running', at: (site, v) => (wanted.has(site) && (out[site] = v), v) });
-    return out;
-  };
   for (const x of passes()) {
     tf.tidy(() => {
-      const [actA, actB] = [activations(a, x), activations(b, x)];
+      const [actA, actB] = [activationsAt(model, a, x, wanted), activationsAt(model, b, x, wanted)];
       for (const [name, g] of groups) stats.get(name)!.add(actA[g.activation]!, actB[g.activation]!);
     });
     x.dispose();
@@ -99,13 +101,12 @@ function endpointStatistics(model: ExampleModel, a: WeightMap, b: WeightMap, nam
   const correlation = new Map(names.map((n) => [n, new CorrelationStatistics('batch-std')]));
   for (const x of passes()) {
     tf.tidy(() => {
-      const grab = (w: WeightMap, into: Map<string, ChannelStatistics>) => {
-        const out: Record<string, tf.Tensor> = {};
-        model.forward(w, x, { normalization: 'running', at: (site, v) => (wanted.has(site) && ((out[site] = v), into.get(site)!.add(v)), v) });
-        return out;
-      };
-      const [actA, actB] = [grab(a, statsA), grab(b, statsB)];
-      for (const n of names) correlation.get(n)!.add(actA[n]!, actB[n]!);
+      const [actA, actB] = [activationsAt(model, a, x, wanted), activationsAt(model, b, x, wanted)];
+      for (const n of names) {
+        statsA.get(n)!.add(actA[n]!);
+        statsB.get(n)!.add(actB[n]!);
+        correlation.get(n)!.add(actA[n]!, actB[n]!);
+      }
     });
     x.dispose();
   }
@@ -165,6 +166,9 @@ export async function study(model: ExampleModel, a: WeightMap, b: WeightMap, opt
     methods.push({ method: 'permuted+closedForm', make: async (alpha) => { const mid = interpolateWeights(a, aligned, alpha); return owned(mid, closedFormRepair(model, mid, stats.a, stats.b, stats.rho, alpha)); } });
   }
 
+  // Free what a method built, not the endpoints it shares tensors with.
+  const disposeBuilt = (weights: Record<string, tf.Tensor>) =>
+    tf.dispose(Object.entries(weights).filter(([name, t]) => a[name] !== t && aligned[name] !== t && b[name] !== t).map(([, t]) => t));
   const results: MethodResult[] = [];
   const total = methods.length * alphas.length;
   let done = 0;
@@ -179,7 +183,7 @@ export async function study(model: ExampleModel, a: WeightMap, b: WeightMap, opt
       if (!s) {
         const weights = await make(alpha);
         s = await score(model, weights, test);
-        tf.dispose(Object.entries(weights).filter(([name, t]) => a[name] !== t && aligned[name] !== t && b[name] !== t).map(([, t]) => t));
+        disposeBuilt(weights);
         cache.set(key, s);
       }
       curve.accuracy.push(s.accuracy);
@@ -196,7 +200,7 @@ export async function study(model: ExampleModel, a: WeightMap, b: WeightMap, opt
   const meanVariance = (s: SiteStatistics) => s.variance.reduce((x, v) => x + v, 0) / s.variance.length;
   const ratioAt = async (weights: Record<string, tf.Tensor>) => {
     const mid = await measureSites(model, weights, passes(), layers, 'running');
-    tf.dispose(Object.entries(weights).filter(([name, t]) => a[name] !== t && aligned[name] !== t && b[name] !== t).map(([, t]) => t));
+    disposeBuilt(weights);
     return Object.fromEntries(layers.map((n) => [n, meanVariance(mid[n]!) / ((meanVariance(stats.a[n]!) + meanVariance(stats.b[n]!)) / 2)]));
   };
   const naive = await ratioAt(interpolateWeights(a, b, 0.5));
