@@ -1,29 +1,34 @@
 // Benchmark: airbench94 training throughput (images/s at batch 1024, real CIFAR-10 batches from
 // the augmenting loader) and TTA-2 evaluation throughput on the chosen backend, and peak memory;
-// with --torch, our PyTorch version (bench/airbench_torch.py) on the same machine. Not a test.
+// with --torch, our PyTorch version (bench/airbench_torch.py) on the same machine in the same run, in
+// PyTorch's three settings: fp32 NCHW (its default), fp32 channels_last, and bf16 autocast with
+// channels_last (its fastest documented CPU setting). Install the PyPI PyTorch this compares against
+// with `npm run bench:torch-venv` (a bench-only virtualenv, .venv-bench/, ~5 GB). Not a test.
 //
-//   npm run bench:airbench -- [--steps N] [--eval-images N] [--eval-batch N] [--torch] [--python P] [--backend B] [--json]
+//   npm run bench:airbench -- [--precision fp32|bf16] [--steps N] [--eval-images N] [--eval-batch N] [--torch] [--python P] [--backend B] [--json]
 import * as tf from '@tensorflow/tfjs-core';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CifarLoader, loadCifar10, normalizeImages } from '@airbench-ts/cifar-data';
 import { createFlipPolicy } from '@airbench-ts/derand-flip';
-import { CONFIGS, disposeModel, evaluate, makeConfig, train } from '@airbench-ts/airbench-net';
+import { CONFIGS, PRECISIONS, disposeModel, evaluate, makeConfig, train, type Precision } from '@airbench-ts/airbench-net';
 import { parseBackendChoice, selectBackend } from '@airbench-ts-example/backend';
 import { integerFlag, parseBenchArgs } from './args';
 
 const here = dirname(fileURLToPath(import.meta.url));
+const BENCH_VENV_PYTHON = join(here, '..', '.venv-bench', 'bin', 'python');
 const values = parseBenchArgs(
   'bench:airbench',
-  'Usage: npm run bench:airbench -- [--steps N] [--eval-images N (multiple of 2000)] [--eval-batch N] [--torch] [--python P] [--backend B] [--data-dir D] [--json]',
+  'Usage: npm run bench:airbench -- [--precision fp32|bf16] [--steps N] [--eval-images N (multiple of 2000)] [--eval-batch N] [--torch] [--python P] [--backend B] [--data-dir D] [--json]',
   {
     steps: { type: 'string', default: '8' },
     'eval-images': { type: 'string', default: '4000' },
     'eval-batch': { type: 'string', default: '2000' },
+    precision: { type: 'string', default: 'fp32' },
     torch: { type: 'boolean', default: false },
-    python: { type: 'string', default: process.env.AIRBENCH_TORCH_PYTHON ?? 'python3' },
+    python: { type: 'string', default: process.env.AIRBENCH_TORCH_PYTHON ?? (existsSync(BENCH_VENV_PYTHON) ? BENCH_VENV_PYTHON : 'python3') },
     backend: { type: 'string' },
   },
 );
@@ -33,14 +38,34 @@ if (evalImages % 2000 !== 0) {
   console.error(`bench:airbench: --eval-images must be 2000, 4000, ... 10000, not '${values['eval-images']}'`);
   process.exit(2);
 }
+if (!(PRECISIONS as readonly string[]).includes(values.precision)) {
+  console.error(`bench:airbench: --precision must be one of ${PRECISIONS.join(', ')}, not '${values.precision}'`);
+  process.exit(2);
+}
+const precision = values.precision as Precision;
 const evalBatch = integerFlag('bench:airbench', 'eval-batch', values['eval-batch'], 1, evalImages);
 parseBackendChoice(values.backend ?? process.env.AIRBENCH_BACKEND);
+
+// PyTorch first, while this process is small: a child inherits its parent's peak RSS across fork+exec.
+// Each setting in its own process, so each peak RSS is its own.
+const torch = values.torch
+  ? (['fp32-nchw', 'fp32-channels-last', 'bf16-channels-last'] as const).map((setting) => {
+      const run = spawnSync(values.python, [join(here, 'airbench_torch.py'), 'throughput', '--steps', String(steps), '--eval-images', String(evalImages), '--setting', setting], { encoding: 'utf8' });
+      if (run.status !== 0) {
+        console.error(`bench:airbench: ${values.python} bench/airbench_torch.py (${setting}) failed: ${run.stderr.trim().split('\n').pop()}\nInstall PyTorch from PyPI for the benchmark with: npm run bench:torch-venv`);
+        process.exit(1);
+      }
+      const t = JSON.parse(run.stdout) as { torch: string; threads: number; trainImagesPerSec: number; evalImagesPerSec: number; peakRssMB: number };
+      const round = (v: number) => Math.round(v * 10) / 10;
+      return { setting, version: t.torch, threads: t.threads, trainImagesPerSec: round(t.trainImagesPerSec), evalImagesPerSec: round(t.evalImagesPerSec), peakRssMB: Math.round(t.peakRssMB) };
+    })
+  : null;
 
 const backend = await selectBackend({ ...(values.backend ? { backend: values.backend } : {}) });
 const data = await loadCifar10({ ...(values['data-dir'] ? { dataDir: values['data-dir'] } : {}), progress: false });
 
 // Training: one epoch of steps+1 batches; the first step (graph set-up, allocation) is not timed.
-const config = makeConfig(CONFIGS.airbench94, { epochs: 1 });
+const config = makeConfig(CONFIGS.airbench94, { epochs: 1, precision });
 const loader = new CifarLoader(data.train, {
   batchSize: 1024,
   shuffle: true,
@@ -66,6 +91,8 @@ disposeModel(model);
 const result: Record<string, unknown> = {
   backend: backend.name,
   tensorflowVersion: backend.tensorflowVersion,
+  precision,
+  fpmathMode: process.env.TF_SET_ONEDNN_FPMATH_MODE ?? null,
   batchSize: 1024,
   timedSteps: steps,
   trainImagesPerSec: Math.round(trainImagesPerSec * 10) / 10,
@@ -73,24 +100,22 @@ const result: Record<string, unknown> = {
   evalImagesPerSec: Math.round(evalImagesPerSec * 10) / 10,
   peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
 };
-if (values.torch) {
-  const run = spawnSync(values.python, [join(here, 'airbench_torch.py'), 'throughput', '--steps', String(steps), '--eval-images', String(evalImages)], { encoding: 'utf8' });
-  if (run.status !== 0) {
-    console.error(`bench:airbench: ${values.python} bench/airbench_torch.py failed: ${run.stderr.trim().split('\n').pop()}`);
-    process.exit(1);
-  }
-  const torch = JSON.parse(run.stdout) as { torch: string; threads: number; trainImagesPerSec: number; evalImagesPerSec: number; peakRssMB: number };
-  result.torch = { version: torch.torch, threads: torch.threads, trainImagesPerSec: Math.round(torch.trainImagesPerSec * 10) / 10, evalImagesPerSec: Math.round(torch.evalImagesPerSec * 10) / 10, peakRssMB: Math.round(torch.peakRssMB) };
-  result.trainRatioVsTorch = Math.round((trainImagesPerSec / torch.trainImagesPerSec) * 100) / 100;
-  result.evalRatioVsTorch = Math.round((evalImagesPerSec / torch.evalImagesPerSec) * 100) / 100;
+if (torch) {
+  result.torch = torch.map((t) => ({
+    ...t,
+    trainRatio: Math.round((trainImagesPerSec / t.trainImagesPerSec) * 100) / 100,
+    evalRatio: Math.round((evalImagesPerSec / t.evalImagesPerSec) * 100) / 100,
+  }));
 }
 mkdirSync(join(here, '..', 'results'), { recursive: true });
-writeFileSync(join(here, '..', 'results', 'bench-airbench.json'), `${JSON.stringify(result, null, 2)}\n`);
+writeFileSync(join(here, '..', 'results', `bench-airbench-${precision}.json`), `${JSON.stringify(result, null, 2)}\n`);
 if (values.json) console.log(JSON.stringify(result));
 else {
-  const t = result.torch as { trainImagesPerSec: number; evalImagesPerSec: number } | undefined;
-  console.log(`airbench94 on ${backend.name}${backend.tensorflowVersion ? ` (TensorFlow ${backend.tensorflowVersion})` : ''}:`);
-  console.log(`  training, batch 1024   ${result.trainImagesPerSec} images/s${t ? `   PyTorch ${t.trainImagesPerSec} (ratio ${result.trainRatioVsTorch})` : ''}`);
-  console.log(`  TTA-2 evaluation       ${result.evalImagesPerSec} images/s${t ? `   PyTorch ${t.evalImagesPerSec} (ratio ${result.evalRatioVsTorch})` : ''}`);
-  console.log(`  peak RSS               ${result.peakRssMB} MB`);
+  const torch = (result.torch ?? []) as { setting: string; version: string; trainImagesPerSec: number; evalImagesPerSec: number; peakRssMB: number; trainRatio: number; evalRatio: number }[];
+  console.log(`airbench94, batch 1024, ${precision}, on ${backend.name}${backend.tensorflowVersion ? ` (TensorFlow ${backend.tensorflowVersion})` : ''}:`);
+  console.log(`  ${'who'.padEnd(36)}${'train img/s'.padStart(12)}${'TTA-2 img/s'.padStart(12)}${'peak RSS MB'.padStart(12)}`);
+  console.log(`  ${`ours (${precision})`.padEnd(36)}${String(result.trainImagesPerSec).padStart(12)}${String(result.evalImagesPerSec).padStart(12)}${String(result.peakRssMB).padStart(12)}`);
+  for (const t of torch) {
+    console.log(`  ${`PyTorch ${t.version} ${t.setting}`.padEnd(36)}${String(t.trainImagesPerSec).padStart(12)}${String(t.evalImagesPerSec).padStart(12)}${String(t.peakRssMB).padStart(12)}   ours/theirs: train ${t.trainRatio}, eval ${t.evalRatio}`);
+  }
 }

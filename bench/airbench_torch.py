@@ -5,8 +5,9 @@ Dev tool, not run by CI. Two modes:
   compare DIR   read DIR/state.json + DIR/state.bin written by bench/compare-torch.ts (initial
                 weights, the batch, the config), run the forward pass, the gradients and the same
                 training steps, and write DIR/torch.json + DIR/torch.bin for the comparison.
-  throughput    time training steps (batch 1024) and TTA evaluation of airbench94 on random data,
-                print one JSON line {"trainImagesPerSec", "evalImagesPerSec", "threads", "torch"}.
+  throughput    time training steps (batch 1024) and TTA evaluation of airbench94 on random data in
+                one --setting (fp32-nchw, fp32-channels-last, bf16-channels-last), print one JSON
+                line {"trainImagesPerSec", "evalImagesPerSec", "peakRssMB", "threads", "torch", "setting"}.
 
 Layouts: the files hold NHWC images and HWIO kernels (tfjs); this script transposes them.
 """
@@ -230,20 +231,27 @@ def js_name(name):
 # throughput: training steps and TTA evaluation of airbench94 at batch 1024
 # ----------------------------------------------------------------------------------------------
 
-def throughput(steps, eval_images):
+def throughput(steps, eval_images, setting):
+    """setting: 'fp32-nchw' (PyTorch's default layout), 'fp32-channels-last', 'bf16-channels-last'
+    (torch.autocast on the CPU in bfloat16: convs and linears in bf16, the rest fp32, as PyTorch documents)."""
+    channels_last = setting.endswith("channels-last")
+    fmt = torch.channels_last if channels_last else torch.contiguous_format
+    autocast = torch.autocast("cpu", dtype=torch.bfloat16, enabled=setting.startswith("bf16"))
     cfg = dict(widths=[64, 256, 256], whiteningWidth=24, batchNormMomentum=0.6, batchNormEps=1e-12, logitScale=1 / 9,
                momentum=0.85, lr=11.5, weightDecay=0.0153, batchSize=1024, biasScaler=64, labelSmoothing=0.2)
-    net = Airbench94(cfg)
+    net = Airbench94(cfg).to(memory_format=fmt)
     lr, lr_bias, wd, wd_bias = sgd_values(cfg)
     norm_biases = [p for n, p in net.named_parameters() if "norm" in n and p.requires_grad]
     others = [p for n, p in net.named_parameters() if "norm" not in n and p.requires_grad]
     optimizer = torch.optim.SGD([dict(params=norm_biases, lr=lr_bias, weight_decay=wd_bias),
                                  dict(params=others, lr=lr, weight_decay=wd)], momentum=0.85, nesterov=True)
-    x = torch.randn(1024, 3, 32, 32)
+    x = torch.randn(1024, 3, 32, 32).contiguous(memory_format=fmt)
     y = torch.randint(0, 10, (1024,))
 
     def step():
-        loss = smoothed_ce_sum(net(x), y, 0.2)
+        with autocast:
+            logits = net(x)
+        loss = smoothed_ce_sum(logits.float(), y, 0.2)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
@@ -255,8 +263,8 @@ def throughput(steps, eval_images):
     train_rate = steps * 1024 / (time.perf_counter() - start)
 
     net.eval()
-    xe = torch.randn(2000, 3, 32, 32)
-    with torch.no_grad():
+    xe = torch.randn(2000, 3, 32, 32).contiguous(memory_format=fmt)
+    with torch.no_grad(), autocast:
         def tta(inputs):
             m = lambda v: 0.5 * net(v) + 0.5 * net(v.flip(-1))
             padded = F.pad(inputs, (1, 1, 1, 1), mode="reflect")
@@ -267,7 +275,7 @@ def throughput(steps, eval_images):
             tta(xe)
         eval_rate = max(1, eval_images // 2000) * 2000 / (time.perf_counter() - start)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return {"torch": torch.__version__, "threads": torch.get_num_threads(), "trainImagesPerSec": train_rate, "evalImagesPerSec": eval_rate, "peakRssMB": peak_mb}
+    return {"torch": torch.__version__, "setting": setting, "threads": torch.get_num_threads(), "trainImagesPerSec": train_rate, "evalImagesPerSec": eval_rate, "peakRssMB": peak_mb}
 
 
 def main():
@@ -277,6 +285,8 @@ def main():
     parser.add_argument("--steps", type=int, default=5, help="throughput: timed training steps")
     parser.add_argument("--eval-images", type=int, default=4000, help="throughput: images through TTA evaluation")
     parser.add_argument("--threads", type=int, default=os.cpu_count())
+    parser.add_argument("--setting", choices=["fp32-nchw", "fp32-channels-last", "bf16-channels-last"], default="fp32-channels-last",
+                        help="throughput: layout and precision")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     if args.mode == "compare":
@@ -284,7 +294,7 @@ def main():
             parser.error("compare needs the directory written by bench/compare-torch.ts")
         compare(args.dir)
     else:
-        print(json.dumps(throughput(args.steps, args.eval_images)))
+        print(json.dumps(throughput(args.steps, args.eval_images, args.setting)))
 
 
 if __name__ == "__main__":

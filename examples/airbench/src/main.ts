@@ -29,6 +29,7 @@ export async function main(argv: string[]): Promise<number> {
   const variant = makeConfig(VARIANTS[options.variant], {
     ...(options.epochs !== undefined ? { epochs: options.epochs } : {}),
     ...(options.tta !== undefined ? { tta: options.tta } : {}),
+    precision: options.precision,
     ...(options.widths ? { widths: options.widths } : {}),
     ...(options.batchSize !== undefined ? { batchSize: options.batchSize } : {}),
     ...(options.dataset === 'cifar100' ? { classes: 100 } : {}),
@@ -55,6 +56,8 @@ export async function main(argv: string[]): Promise<number> {
     ...(options.dataset === 'cifar100' ? { dataset: options.dataset } : {}),
     ...(options.widths ? { widths: options.widths } : {}),
     ...(options.batchSize !== undefined ? { batchSize: options.batchSize } : {}),
+    // fp32 runs keep the key they had before precision existed, so their --out files still resume.
+    ...(options.precision !== 'fp32' ? { precision: options.precision } : {}),
   };
   const key = { variant: config.name, ...overrides, epochs: config.epochs, trainSize, tta: config.tta, backend: backend.name };
   const done = options.out ? completedRuns(options.out, key) : new Map<number, RunRecord>();

@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { PRECISIONS, type Precision } from '@airbench-ts/airbench-net';
 import { BACKEND_CHOICES, parseBackendChoice } from '@airbench-ts-example/backend';
 
 export const HELP = `Usage: npm run airbench -- [options]
@@ -15,6 +16,8 @@ Options:
   --epochs <e>                    override the variant's epochs (94: 9.9)
   --train-subset <n>              train on the first n training images, in dataset order
   --tta <0|1|2>                   test-time augmentation level (default: the variant's, 2)
+  --precision <fp32|bf16>         arithmetic of the convolutions (default fp32); bf16 needs the native backend on a
+                                  CPU with AVX512-BF16/AMX, elsewhere it computes in fp32
   --backend <${BACKEND_CHOICES.join('|')}>  default auto, or $AIRBENCH_BACKEND
   --data-dir <dir>                CIFAR-10 in the official binary layout (default: $CIFAR10_DIR, the cache, a download)
   --out <file.jsonl>              append each finished run; runs already there are skipped (resume)
@@ -33,6 +36,7 @@ export interface Options {
   epochs?: number;
   trainSubset?: number;
   tta?: 0 | 1 | 2;
+  precision: Precision;
   backend?: string;
   dataDir?: string;
   out?: string;
@@ -60,6 +64,7 @@ export function parseOptions(argv: string[]): Options | { exit: number } {
         epochs: { type: 'string' },
         'train-subset': { type: 'string' },
         tta: { type: 'string' },
+        precision: { type: 'string', default: 'fp32' },
         backend: { type: 'string' },
         'data-dir': { type: 'string' },
         out: { type: 'string' },
@@ -85,7 +90,8 @@ export function parseOptions(argv: string[]): Options | { exit: number } {
   const seed = integer(values.seed, 0);
   if (seed === null || seed >= 2 ** 32 - runs) return refuse(`--seed must be an integer in [0, 2^32), not '${values.seed}'.`);
   if (!['cifar10', 'cifar100'].includes(values.dataset)) return refuse(`--dataset must be cifar10 or cifar100, not '${values.dataset}'.`);
-  const options: Options = { variant: values.variant as Options['variant'], dataset: values.dataset as Options['dataset'], runs, seed, json: values.json };
+  if (!(PRECISIONS as readonly string[]).includes(values.precision)) return refuse(`--precision must be ${PRECISIONS.join(' or ')}, not '${values.precision}'.`);
+  const options: Options = { variant: values.variant as Options['variant'], dataset: values.dataset as Options['dataset'], runs, seed, precision: values.precision as Precision, json: values.json };
   if (values.widths !== undefined) {
     const widths = values.widths.split(',').map((w) => integer(w, 1));
     if (widths.length !== 3 || widths.some((w) => w === null)) return refuse(`--widths must be three positive integers like 64,256,256, not '${values.widths}'.`);

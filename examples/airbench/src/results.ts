@@ -10,6 +10,8 @@ export interface RunRecord {
   /** Widths and batch size when overridden (--widths, --batch-size); absent for the variant's own. */
   widths?: readonly [number, number, number];
   batchSize?: number;
+  /** 'bf16' when trained with --precision bf16; absent for fp32. */
+  precision?: 'bf16';
   seed: number;
   epochs: number;
   trainSubset: number | null;

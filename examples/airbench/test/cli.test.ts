@@ -36,6 +36,7 @@ describe('flags are checked before any work', () => {
     [['--widths', '64,256'], /--widths must be three positive integers like 64,256,256, not '64,256'/],
     [['--batch-size', '0'], /--batch-size must be a positive integer/],
     [['--dataset', 'mnist'], /--dataset must be cifar10 or cifar100, not 'mnist'/],
+    [['--precision', 'fp16'], /--precision must be fp32 or bf16, not 'fp16'/],
   ])('%j is refused with the usage', (argv, message) => {
     const err = capture('stderr');
     const result = parseOptions(argv);
@@ -46,7 +47,7 @@ describe('flags are checked before any work', () => {
   });
 
   it('accepts the documented flags', () => {
-    expect(parseOptions(['--variant', '96-legacy', '--runs', '3', '--seed', '5', '--epochs', '2.5', '--train-subset', '10000', '--tta', '1', '--json', ...tiny, '--dataset', 'cifar100'])).toEqual({
+    expect(parseOptions(['--variant', '96-legacy', '--runs', '3', '--seed', '5', '--epochs', '2.5', '--train-subset', '10000', '--tta', '1', '--precision', 'bf16', '--json', ...tiny, '--dataset', 'cifar100'])).toEqual({
       variant: '96-legacy',
       dataset: 'cifar100',
       widths: [16, 32, 32],
@@ -56,6 +57,7 @@ describe('flags are checked before any work', () => {
       epochs: 2.5,
       trainSubset: 10000,
       tta: 1,
+      precision: 'bf16',
       json: true,
     });
   });

@@ -15,6 +15,9 @@ export type BlockKind = 'two-conv' | 'three-conv-residual' | 'three-conv-residua
 const BLOCK_KINDS: readonly BlockKind[] = ['two-conv', 'three-conv-residual', 'three-conv-residual-legacy'];
 export type NormKind = 'batch' | 'layer' | 'none';
 const NORM_KINDS: readonly NormKind[] = ['batch', 'layer', 'none'];
+/** Arithmetic of the convolutions and the head: float32, or bfloat16 where the backend has it (see `precision`). */
+export type Precision = 'fp32' | 'bf16';
+export const PRECISIONS: readonly Precision[] = ['fp32', 'bf16'];
 
 export interface AirbenchConfig {
   name: string;
@@ -70,6 +73,14 @@ export interface AirbenchConfig {
   augmentation: { translate: number; cutout: number; flip: 'alternating' | 'random' | 'none' };
   /** Test-time augmentation level: 0 none, 1 mirror, 2 mirror + two 1-pixel translations. */
   tta: 0 | 1 | 2;
+  /**
+   * 'fp32': everything in float32. 'bf16': the convolutions and the head multiply in
+   * bfloat16 (8-bit mantissa) and accumulate in float32; weights, BatchNorm, the loss
+   * and the optimiser stay float32 — the CPU analogue of the paper's fp16 training.
+   * Needs a backend with a bf16 path (the native backend on a CPU with AVX512-BF16 or
+   * AMX, see @airbench-ts-example/backend); elsewhere it computes in float32.
+   */
+  precision: Precision;
 }
 
 const airbench94: AirbenchConfig = {
@@ -97,6 +108,7 @@ const airbench94: AirbenchConfig = {
   lookahead: { every: 5, decay: 0.95 },
   augmentation: { translate: 2, cutout: 0, flip: 'alternating' },
   tta: 2,
+  precision: 'fp32',
 };
 
 /** The four variants. Each is frozen; derive your own with `makeConfig(base, overrides)`. */
@@ -174,6 +186,7 @@ export function validateConfig(config: AirbenchConfig): AirbenchConfig {
   if (!(config.lookahead?.every >= 1 && Number.isSafeInteger(config.lookahead.every))) refuse('lookahead.every', 'a positive integer', config.lookahead?.every);
   fraction('lookahead.decay', config.lookahead.decay);
   if (![0, 1, 2].includes(config.tta)) refuse('tta', '0, 1 or 2', config.tta);
+  if (!PRECISIONS.includes(config.precision)) refuse('precision', `one of ${PRECISIONS.join(', ')}`, config.precision);
   return config;
 }
 

@@ -4,8 +4,8 @@
  * (hyperparameters), network.ts, whitening.ts, optimizer.ts, lookahead.ts,
  * schedule.ts, train.ts, evaluate.ts.
  */
-export { CONFIGS, makeConfig, parameterGroup, toPyTorchSgd, validateConfig } from './config';
-export type { AirbenchConfig, BlockKind, NormKind, SgdValues, VariantName } from './config';
+export { CONFIGS, PRECISIONS, makeConfig, parameterGroup, toPyTorchSgd, validateConfig } from './config';
+export type { AirbenchConfig, BlockKind, NormKind, Precision, SgdValues, VariantName } from './config';
 export { makeNet, disposeModel, forward, gelu } from './network';
 export type { AirbenchModel, ForwardOptions, ForwardResult, NetworkWeights } from './network';
 export { initWhitening, patchSecondMoment } from './whitening';

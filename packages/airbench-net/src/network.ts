@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { validateConfig, type AirbenchConfig } from './config';
 import { InvalidArgumentError } from './errors';
+import { batchNormTraining, conv2d, gelu as fusedGelu } from './fused-ops';
 import { diracConvKernel, parameterGenerator, uniform } from './init';
 
 // ---------------------------------------------------------------------------
@@ -88,9 +89,9 @@ export function disposeModel(model: AirbenchModel): void {
   tf.dispose([...Object.values(model.params), ...Object.values(model.buffers)]);
 }
 
-/** Exact GELU, 0.5·x·(1 + erf(x/√2)), as PyTorch's default. */
+/** Exact GELU, 0.5·x·(1 + erf(x/√2)), as PyTorch's default (with a hand-written gradient, fused-ops.ts). */
 export function gelu(x: tf.Tensor): tf.Tensor {
-  return tf.mul(tf.mul(x, 0.5), tf.add(tf.erf(tf.mul(x, Math.SQRT1_2)), 1));
+  return fusedGelu(x);
 }
 
 export interface ForwardOptions {
@@ -146,7 +147,8 @@ export function forward(model: NetworkWeights, inputs: tf.Tensor4D, options: For
     const runningMean = buffers[`${name}.runningMean`]!;
     const runningVar = buffers[`${name}.runningVar`]!;
     if (!options.training) return tf.batchNorm(x, runningMean as tf.Tensor1D, runningVar as tf.Tensor1D, bias, undefined, config.batchNormEps);
-    const { mean, variance } = tf.moments(x, [0, 1, 2]);
+    // One fused kernel where the backend has it (fused-ops.ts); γ is fixed at 1.
+    const { y, mean, variance } = batchNormTraining(x, bias, config.batchNormEps);
     if (update) {
       if (!(runningMean instanceof tf.Variable && runningVar instanceof tf.Variable)) {
         throw new InvalidArgumentError('updateStatistics', `forward: updating '${name}''s running statistics needs them as tf.Variables; pass updateStatistics: false to run a plain weight map in training mode.`);
@@ -157,16 +159,15 @@ export function forward(model: NetworkWeights, inputs: tf.Tensor4D, options: For
       runningMean.assign(tf.add(tf.mul(runningMean, m), tf.mul(mean, 1 - m)));
       runningVar.assign(tf.add(tf.mul(runningVar, m), tf.mul(variance, ((1 - m) * count) / (count - 1))));
     }
-    // Written out rather than tf.batchNorm, whose gradient needs a scale tensor (γ is fixed at 1 here).
-    return tf.add(tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, config.batchNormEps))), bias) as tf.Tensor4D;
+    return y;
   };
   const conv = (name: string, x: tf.Tensor4D) => {
-    const y = tf.conv2d(x, params[`${name}.weight`] as tf.Tensor4D, 1, 'same');
+    const y = conv2d(x, params[`${name}.weight`] as tf.Tensor4D, 'same', config.precision);
     const bias = params[`${name}.bias`];
     return record(name, bias ? tf.add(y, bias) : y);
   };
 
-  let x = tf.add(tf.conv2d(inputs, params['whiten.weight'] as tf.Tensor4D, 1, 'valid'), params['whiten.bias']!) as tf.Tensor4D;
+  let x = tf.add(conv2d(inputs, params['whiten.weight'] as tf.Tensor4D, 'valid', config.precision), params['whiten.bias']!) as tf.Tensor4D;
   x = gelu(record('whiten', x)) as tf.Tensor4D;
   config.widths.forEach((_, b) => {
     const p = `block${b + 1}`;

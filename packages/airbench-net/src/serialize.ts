@@ -35,7 +35,7 @@ export function deserializeModel(manifest: ModelManifest, weights: Uint8Array, s
     throw new AirbenchError(`loadModel: ${source} is '${String(manifest?.format)}', not ${MODEL_FORMAT}.`);
   }
   // Manifests written before the `norm` option are BatchNorm networks.
-  const config = validateConfig({ ...manifest.config, norm: manifest.config.norm ?? 'batch', layerNormEps: manifest.config.layerNormEps ?? 1e-5 });
+  const config = validateConfig({ ...manifest.config, norm: manifest.config.norm ?? 'batch', layerNormEps: manifest.config.layerNormEps ?? 1e-5, precision: manifest.config.precision ?? 'fp32' });
   const buffer = weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength) as ArrayBuffer;
   let tensors: tf.NamedTensorMap;
   try {

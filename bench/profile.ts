@@ -1,0 +1,92 @@
+// Profile: one airbench94 training step (forward, loss, gradients, optimiser) at batch 1024 on real
+// CIFAR-10 images, kernel by kernel (tf.profile), after warm-up steps; prints the time per kernel
+// name, the number of kernel calls per step and the peak memory. Not a test.
+//
+//   npm run bench:profile -- [--batch N] [--warmup N] [--precision fp32|bf16] [--backend B] [--json]
+import * as tf from '@tensorflow/tfjs-core';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { CifarLoader, loadCifar10, normalizeImages } from '@airbench-ts/cifar-data';
+import { forward, initWhitening, makeConfig, makeNet, NesterovSgd, parameterGroup, smoothedCrossEntropySum, disposeModel, PRECISIONS, type Precision } from '@airbench-ts/airbench-net';
+import { parseBackendChoice, selectBackend } from '@airbench-ts-example/backend';
+import { integerFlag, parseBenchArgs } from './args';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const usage = 'Usage: npm run bench:profile -- [--batch N] [--warmup N] [--precision fp32|bf16] [--backend B] [--data-dir D] [--json]';
+const values = parseBenchArgs('bench:profile', usage, {
+  batch: { type: 'string', default: '1024' },
+  warmup: { type: 'string', default: '2' },
+  precision: { type: 'string', default: 'fp32' },
+  backend: { type: 'string' },
+});
+const batchSize = integerFlag('bench:profile', 'batch', values.batch, 2, 4096);
+const warmup = integerFlag('bench:profile', 'warmup', values.warmup, 0, 20);
+if (!(PRECISIONS as readonly string[]).includes(values.precision)) {
+  console.error(`bench:profile: --precision must be one of ${PRECISIONS.join(', ')}, not '${values.precision}'\n${usage}`);
+  process.exit(2);
+}
+parseBackendChoice(values.backend ?? process.env.AIRBENCH_BACKEND);
+
+const backend = await selectBackend({ ...(values.backend ? { backend: values.backend } : {}) });
+const data = await loadCifar10({ ...(values['data-dir'] ? { dataDir: values['data-dir'] } : {}), progress: false });
+const config = makeConfig('airbench94', { batchSize, precision: values.precision as Precision });
+const loader = new CifarLoader(data.train, { batchSize, shuffle: true, dropLast: true, translate: 2, subset: batchSize * (warmup + 1) });
+const whitening = normalizeImages(data.train, { count: 5000 });
+const model = makeNet(config, 0);
+initWhitening(model, whitening);
+whitening.dispose();
+const optimizer = new NesterovSgd(config.momentum);
+const names = Object.keys(model.params).filter((n) => n !== 'whiten.weight');
+const variables = names.map((n) => model.params[n]!);
+const groupOf = (name: string) => parameterGroup(config, name);
+
+// Exactly what train() does per step (without lookahead, which runs every 5th step).
+function step(inputs: tf.Tensor4D, labels: tf.Tensor1D): void {
+  const { value, grads } = tf.variableGrads(() => smoothedCrossEntropySum(forward(model, inputs, { training: true }).logits, labels, config.labelSmoothing), variables);
+  const byName: Record<string, tf.Tensor> = {};
+  names.forEach((n, i) => (byName[n] = grads[variables[i]!.name]!));
+  optimizer.step(model.params, byName, groupOf, 1);
+  tf.dispose([value, ...Object.values(grads)]);
+}
+
+const batches = [...loader.batches(0)];
+for (const { inputs, labels } of batches.slice(0, warmup)) step(inputs, labels);
+const { inputs, labels } = batches[warmup]!;
+const started = performance.now();
+const profile = await tf.profile(() => step(inputs, labels));
+const wallMs = performance.now() - started;
+tf.dispose(batches.flatMap((b) => [b.inputs, b.labels]));
+disposeModel(model);
+optimizer.dispose();
+
+const byKernel = new Map<string, { calls: number; ms: number }>();
+for (const k of profile.kernels) {
+  const entry = byKernel.get(k.name) ?? { calls: 0, ms: 0 };
+  entry.calls += 1;
+  entry.ms += Number(k.kernelTimeMs);
+  byKernel.set(k.name, entry);
+}
+const kernelMs = profile.kernels.reduce((s, k) => s + Number(k.kernelTimeMs), 0);
+const rows = [...byKernel.entries()].map(([kernel, e]) => ({ kernel, calls: e.calls, ms: Math.round(e.ms * 10) / 10, share: Math.round((e.ms / kernelMs) * 1000) / 10 })).sort((a, b) => b.ms - a.ms);
+const result = {
+  backend: backend.name,
+  tensorflowVersion: backend.tensorflowVersion,
+  precision: config.precision,
+  fpmathMode: process.env.TF_SET_ONEDNN_FPMATH_MODE ?? null,
+  batchSize,
+  kernelCallsPerStep: profile.kernels.length,
+  kernelMs: Math.round(kernelMs),
+  stepWallMs: Math.round(wallMs),
+  imagesPerSec: Math.round((batchSize / wallMs) * 1000 * 10) / 10,
+  peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
+  kernels: rows,
+};
+mkdirSync(join(here, '..', 'results'), { recursive: true });
+writeFileSync(join(here, '..', 'results', `bench-profile-${config.precision}.json`), `${JSON.stringify(result, null, 2)}\n`);
+if (values.json) console.log(JSON.stringify(result));
+else {
+  console.log(`one airbench94 step, batch ${batchSize}, ${config.precision}, on ${backend.name}: ${result.kernelCallsPerStep} kernel calls, ${result.kernelMs} ms in kernels, ${result.stepWallMs} ms wall (profiled), peak RSS ${result.peakRssMB} MB`);
+  console.log(`${'kernel'.padEnd(28)}${'calls'.padStart(6)}${'ms'.padStart(9)}${'share'.padStart(8)}`);
+  for (const r of rows) console.log(`${r.kernel.padEnd(28)}${String(r.calls).padStart(6)}${r.ms.toFixed(1).padStart(9)}${`${r.share.toFixed(1)}%`.padStart(8)}`);
+}

@@ -1,0 +1,127 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { Cifar10 } from '@airbench-ts/cifar-data';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { batchNormTraining, batchNormTrainingGrad, conv2d, gelu } from '../src/fused-ops';
+import { disposeModel, evaluate, forward, makeConfig, makeNet, train, initWhitening } from '../src/index';
+import { useFastestBackend } from './backend';
+import { cifar10, testLoader, trainLoader, whiteningImages } from './data';
+
+// The fused kernels (native backend) against the same maths in plain tfjs ops, on
+// activations of real CIFAR-10 images (the whitening conv's output of a real net).
+
+let backend: string;
+let set: Cifar10;
+let activations: tf.Tensor4D;
+
+function relativeError(a: tf.Tensor, b: tf.Tensor): number {
+  return tf.tidy(() => Math.sqrt(tf.sum(tf.square(tf.sub(a, b))).dataSync()[0]! / tf.sum(tf.square(b)).dataSync()[0]!));
+}
+
+beforeAll(async () => {
+  backend = await useFastestBackend();
+  set = await cifar10();
+  const config = makeConfig('airbench94', { widths: [16, 32, 32], whiteningImages: 512 });
+  const model = makeNet(config, 3);
+  const whitening = whiteningImages(set, 512);
+  initWhitening(model, whitening);
+  // 128 real images → the first conv group's input, [128, 31, 31, 24], scaled away from unit variance.
+  activations = tf.tidy(() => tf.add(tf.mul(forward(model, tf.slice(whitening, 0, 128), { training: false, collect: true }).activations.whiten as tf.Tensor4D, 3), 0.5));
+  whitening.dispose();
+  disposeModel(model);
+});
+
+afterAll(() => activations.dispose());
+
+describe('batchNormTraining', () => {
+  it('normalises each channel to mean 0 and variance 1, plus the offset, and returns the biased batch statistics', () => {
+    const offset = tf.linspace(-1, 1, 24) as tf.Tensor1D;
+    const { y, mean, variance } = batchNormTraining(activations, offset, 1e-12);
+    const expected = tf.moments(activations, [0, 1, 2]);
+    expect(y.shape).toEqual([128, 31, 31, 24]);
+    expect(relativeError(mean, expected.mean)).toBeLessThan(1e-5);
+    expect(relativeError(variance, expected.variance)).toBeLessThan(1e-4); // float32 sums in another order
+    const outMoments = tf.moments(y, [0, 1, 2]);
+    expect(relativeError(outMoments.mean, offset)).toBeLessThan(1e-4);
+    expect(Math.max(...(tf.abs(tf.sub(outMoments.variance, 1)).dataSync() as Float32Array))).toBeLessThan(1e-4);
+    tf.dispose([offset, y, mean, variance, expected.mean, expected.variance, outMoments.mean, outMoments.variance]);
+  });
+
+  it(`its gradient equals autodiff of the written-out formula (backend under test: the fastest available)`, () => {
+    const offset = tf.linspace(-1, 1, 24) as tf.Tensor1D;
+    const weights = tf.randomNormal(activations.shape, 0, 1, 'float32', 5); // a loss that is not a plain sum
+    const lossOf = (y: tf.Tensor) => tf.sum(tf.mul(tf.square(y), weights));
+    const fused = tf.grads((x: tf.Tensor, o: tf.Tensor) => lossOf(batchNormTraining(x as tf.Tensor4D, o as tf.Tensor1D, 1e-5).y));
+    const composite = tf.grads((x: tf.Tensor, o: tf.Tensor) => {
+      const { mean, variance } = tf.moments(x, [0, 1, 2]);
+      return lossOf(tf.add(tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, 1e-5))), o));
+    });
+    const [dx, dOffset] = fused([activations, offset]);
+    const [dxRef, dOffsetRef] = composite([activations, offset]);
+    expect(relativeError(dx!, dxRef!)).toBeLessThan(1e-4);
+    expect(relativeError(dOffset!, dOffsetRef!)).toBeLessThan(1e-5);
+    // The portable gradient (what a backend without the kernel runs) agrees too.
+    const { y, mean, variance } = batchNormTraining(activations, offset, 1e-5);
+    const dy = tf.mul(tf.mul(y, weights), 2);
+    const [dxPortable, dOffsetPortable] = batchNormTrainingGrad(dy as tf.Tensor4D, activations, mean, variance, 1e-5);
+    expect(relativeError(dxPortable, dxRef!)).toBeLessThan(1e-4);
+    expect(relativeError(dOffsetPortable, dOffsetRef!)).toBeLessThan(1e-5);
+    tf.dispose([offset, weights, dx!, dOffset!, dxRef!, dOffsetRef!, y, mean, variance, dy, dxPortable, dOffsetPortable]);
+  });
+});
+
+describe('gelu', () => {
+  it('is 0.5·x·(1 + erf(x/√2)), with the gradient autodiff gives that formula', () => {
+    const reference = (x: tf.Tensor) => tf.mul(tf.mul(x, 0.5), tf.add(tf.erf(tf.mul(x, Math.SQRT1_2)), 1));
+    const x = tf.slice(activations, [0, 0, 0, 0], [16, 31, 31, 24]);
+    expect(relativeError(gelu(x), reference(x))).toBeLessThan(1e-6);
+    const [a, b] = [tf.grad((v: tf.Tensor) => tf.sum(tf.mul(gelu(v), v)))(x), tf.grad((v: tf.Tensor) => tf.sum(tf.mul(reference(v), v)))(x)];
+    expect(relativeError(a, b)).toBeLessThan(1e-5);
+    expect(gelu(tf.tensor1d([-3, 0, 1])).arraySync()).toEqual([expect.closeTo(-0.00405, 5), 0, expect.closeTo(0.841345, 5)]);
+    tf.dispose([x, a, b]);
+  });
+});
+
+describe('conv2d precision', () => {
+  it('fp32 is tf.conv2d exactly', () => {
+    const filter = tf.randomNormal([3, 3, 24, 16], 0, 0.1, 'float32', 2) as tf.Tensor4D;
+    const [a, b] = [conv2d(activations, filter, 'same', 'fp32'), tf.conv2d(activations, filter, 1, 'same')];
+    expect(relativeError(a, b)).toBe(0);
+    tf.dispose([filter, a, b]);
+  });
+
+  it('bf16 on the native backend: within bf16 rounding of fp32 (forward and both gradients), but not equal to it', ({ skip }) => {
+    if (backend !== 'tensorflow') skip(); // elsewhere bf16 computes in fp32 (the test above)
+    const filter = tf.randomNormal([3, 3, 24, 16], 0, 0.1, 'float32', 2) as tf.Tensor4D;
+    const lossWeights = tf.randomNormal([128, 31, 31, 16], 0, 1, 'float32', 4);
+    const run = (precision: 'fp32' | 'bf16') => {
+      const f = tf.grads((x: tf.Tensor, w: tf.Tensor) => tf.sum(tf.mul(conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 'same', precision), lossWeights)));
+      return [conv2d(activations, filter, 'same', precision), ...f([activations, filter])];
+    };
+    const [fp32, bf16] = [run('fp32'), run('bf16')];
+    for (let i = 0; i < 3; i++) {
+      const error = relativeError(bf16[i]!, fp32[i]!);
+      expect(error).toBeGreaterThan(1e-5); // it did round to bf16 (8-bit mantissa, ~4e-3 per product)
+      expect(error).toBeLessThan(1e-2);
+    }
+    tf.dispose([filter, lossWeights, ...fp32, ...bf16]);
+  });
+
+  it('a tiny airbench94 trains in bf16 to clearly above chance, like fp32 from the same seed, and leaks no tensor', async () => {
+    const whitening = whiteningImages(set, 1024);
+    const accuracy = async (precision: 'fp32' | 'bf16') => {
+      const config = makeConfig('airbench94', { widths: [16, 32, 32], batchSize: 256, epochs: 4, whiteningImages: 1024, precision });
+      const before = tf.memory().numTensors;
+      const { model } = await train(config, { train: trainLoader(set, 2048, 256), whitening }, { seed: 7 });
+      const variables = Object.keys(model.params).length + Object.keys(model.buffers).length;
+      expect(tf.memory().numTensors).toBe(before + variables);
+      const result = await evaluate(model, testLoader(set, 1000), { tta: 2 });
+      disposeModel(model);
+      return result.accuracy;
+    };
+    const [bf16, fp32] = [await accuracy('bf16'), await accuracy('fp32')];
+    whitening.dispose();
+    expect(bf16).toBeGreaterThan(0.25); // chance is 0.10
+    // 1,000 test images: a binomial std of ~1.4 points; bf16 rounding must not cost more than a few.
+    expect(Math.abs(bf16 - fp32)).toBeLessThan(0.05);
+  });
+});
