@@ -39,7 +39,9 @@ whitening.dispose();
 const optimizer = new NesterovSgd(config.momentum);
 const names = Object.keys(model.params).filter((n) => n !== 'whiten.weight');
 const variables = names.map((n) => model.params[n]!);
-const groupOf = (name: string) => parameterGroup(config, name);
+// The two SGD groups computed once, as train() does.
+const groups = { shift: parameterGroup(config, 'norm'), other: parameterGroup(config, 'other') };
+const groupOf = (name: string) => (name.includes('norm') ? groups.shift : groups.other);
 
 // Exactly what train() does per step (without lookahead, which runs every 5th step).
 function step(inputs: tf.Tensor4D, labels: tf.Tensor1D): void {

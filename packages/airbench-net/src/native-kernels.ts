@@ -148,20 +148,16 @@ const kernels: tf.KernelConfig[] = [
     kernelFunc: ({ inputs, backend, attrs }) => {
       const native = backend as unknown as NativeBackend;
       const { x, offset } = inputs as { x: tf.TensorInfo; offset: tf.TensorInfo };
-      const b = native.binding;
       const scratch: number[] = [];
       try {
         const [xId, offsetId] = native.getInputTensorIds([x, offset]);
-        const channels = x.shape[3]!;
-        const ones = b.createTensor([channels], b.TF_FLOAT, new Float32Array(channels).fill(1));
-        const empty = b.createTensor([0], b.TF_FLOAT, new Float32Array(0));
-        scratch.push(ones, empty);
+        const { ones, empty } = batchNormConstants(native, x.shape[3]!, scratch);
         const [y, batchMean, batchVar, mean, variance, reserve] = run(native, 'FusedBatchNormV3', bnAttrs(native, attrs!, true), [xId!, ones, offsetId!, empty, empty], 6);
         // batchVar is Bessel-corrected (for running averages); reserve space 2 is the biased one y used.
         scratch.push(batchMean!.id, batchVar!.id, reserve!.id);
         return [y!, mean!, variance!].map((m) => native.createOutputTensor(m));
       } finally {
-        for (const id of scratch) b.deleteTensor(id);
+        for (const id of scratch) native.binding.deleteTensor(id);
       }
     },
   },
@@ -172,23 +168,28 @@ const kernels: tf.KernelConfig[] = [
     kernelFunc: ({ inputs, backend, attrs }) => {
       const native = backend as unknown as NativeBackend;
       const { dy, x, mean, variance } = inputs as Record<'dy' | 'x' | 'mean' | 'variance', tf.TensorInfo>;
-      const b = native.binding;
       const scratch: number[] = [];
       try {
         const [dyId, xId, meanId, varId] = native.getInputTensorIds([dy, x, mean, variance]);
-        const channels = x.shape[3]!;
-        const ones = b.createTensor([channels], b.TF_FLOAT, new Float32Array(channels).fill(1));
-        const empty = b.createTensor([0], b.TF_FLOAT, new Float32Array(0));
-        scratch.push(ones, empty);
+        const { ones, empty } = batchNormConstants(native, x.shape[3]!, scratch);
         const [dx, dScale, dOffset, r4, r5] = run(native, 'FusedBatchNormGradV3', bnAttrs(native, attrs!, false), [dyId!, xId!, ones, meanId!, varId!, empty], 5);
         scratch.push(dScale!.id, r4!.id, r5!.id);
         return [native.createOutputTensor(dx!), native.createOutputTensor(dOffset!)];
       } finally {
-        for (const id of scratch) b.deleteTensor(id);
+        for (const id of scratch) native.binding.deleteTensor(id);
       }
     },
   },
 ];
+
+/** The scale γ = 1 and the empty mean/variance (or reserve space) FusedBatchNorm's training mode takes, as scratch handles. */
+function batchNormConstants(backend: NativeBackend, channels: number, scratch: number[]): { ones: number; empty: number } {
+  const b = backend.binding;
+  const ones = b.createTensor([channels], b.TF_FLOAT, new Float32Array(channels).fill(1));
+  const empty = b.createTensor([0], b.TF_FLOAT, new Float32Array(0));
+  scratch.push(ones, empty);
+  return { ones, empty };
+}
 
 function bnAttrs(backend: NativeBackend, attrs: tf.NamedAttrMap, forward: boolean): OpAttr[] {
   const b = backend.binding;
