@@ -4,10 +4,12 @@
 //   → @airbench-ts/airbench-net (network, training, TTA evaluation).
 //
 //   npm run airbench -- --help
+import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { CIFAR100_MEAN, CIFAR100_STD, CifarLoader, loadCifar10, loadCifar100, normalizeImages, type ImageSplit } from '@airbench-ts/cifar-data';
 import { createFlipPolicy } from '@airbench-ts/derand-flip';
 import { disposeModel, evaluate, makeConfig, train, type AirbenchConfig, type VariantName } from '@airbench-ts/airbench-net';
+import { saveModel } from '@airbench-ts/airbench-net/node';
 import { selectBackend } from '@airbench-ts-example/backend';
 import { parseOptions, type Options } from './options';
 import { EpochProgress, printSummary, printTableHeader, printTableRow } from './report';
@@ -125,7 +127,13 @@ export async function main(argv: string[]): Promise<number> {
         tensorflowVersion: backend.tensorflowVersion,
         history: result.history,
       };
-      disposeModel(result.model);
+      if (options.save) {
+        const dir = join(options.save, `seed-${seed}`);
+        await saveModel(result.model, dir).finally(() => disposeModel(result.model));
+        table.write(`run ${run}: model saved to ${dir}\n`);
+      } else {
+        disposeModel(result.model);
+      }
       records.push(record);
       if (options.out) appendRun(options.out, record);
       if (options.json) process.stdout.write(`${JSON.stringify(withoutHistory(record))}\n`);

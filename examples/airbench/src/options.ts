@@ -22,6 +22,8 @@ Options:
   --data-dir <dir>                CIFAR-10 in the official binary layout (default: $CIFAR10_DIR, the cache, a download)
   --out <file.jsonl>              append each finished run; runs already there are skipped (resume)
   --plot <file.svg>               per-epoch curves of the runs (default: next to --out)
+  --save <dir>                    write each trained model to <dir>/seed-<s>/ (model.json + weights, tfjs's
+                                  weight encoding; loadModel from @airbench-ts/airbench-net/node, or a browser)
   --json                          one JSON line per run on stdout (the table moves to stderr)
   -h, --help                      this text
 `;
@@ -41,6 +43,7 @@ export interface Options {
   dataDir?: string;
   out?: string;
   plot?: string;
+  save?: string;
   json: boolean;
 }
 
@@ -69,6 +72,7 @@ export function parseOptions(argv: string[]): Options | { exit: number } {
         'data-dir': { type: 'string' },
         out: { type: 'string' },
         plot: { type: 'string' },
+        save: { type: 'string' },
         json: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
@@ -126,6 +130,10 @@ export function parseOptions(argv: string[]): Options | { exit: number } {
   }
   if (values['data-dir'] !== undefined) options.dataDir = values['data-dir'];
   if (values.out !== undefined) options.out = values.out;
+  if (values.save !== undefined) {
+    if (values.save.trim() === '') return refuse(`--save must name a directory, not ''.`);
+    options.save = values.save;
+  }
   if (values.plot !== undefined) {
     if (!values.plot.endsWith('.svg')) return refuse(`--plot must name an .svg file, not '${values.plot}'.`);
     options.plot = values.plot;

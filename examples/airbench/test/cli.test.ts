@@ -4,6 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it, vi } from 'vitest';
+import { CifarLoader, loadCifar10 } from '@airbench-ts/cifar-data';
+import { disposeModel, evaluate } from '@airbench-ts/airbench-net';
+import { loadModel } from '@airbench-ts/airbench-net/node';
 import { main } from '../src/main';
 import { parseOptions } from '../src/options';
 import { completedRuns } from '../src/results';
@@ -28,6 +31,7 @@ describe('flags are checked before any work', () => {
   it.each([
     [['--variant', '97'], /--variant must be 94, 95, 96 or 96-legacy, not '97'/],
     [['--runs', '0'], /--runs must be a positive integer/],
+    [['--save', ''], /--save must name a directory/],
     [['--epochs', '0'], /--epochs must be a positive number, not '0'/],
     [['--train-subset', '60000'], /--train-subset must be an integer in \[1, 50000\]/],
     [['--tta', '3'], /--tta must be 0, 1 or 2/],
@@ -100,7 +104,8 @@ describe('Ctrl-C', () => {
 describe('a short run end to end, and resuming', () => {
   it('prints one JSON line per run, appends it to --out, and skips it when run again', async () => {
     const out = join(work, 'runs.jsonl');
-    const argv = ['--epochs', '0.5', '--train-subset', '2048', '--tta', '0', '--json', '--out', out, ...tiny];
+    const saved = join(work, 'models');
+    const argv = ['--epochs', '0.5', '--train-subset', '2048', '--tta', '0', '--json', '--out', out, '--save', saved, ...tiny];
     const stdout = capture('stdout');
     const err = capture('stderr');
     expect(await main(argv)).toBe(0);
@@ -113,6 +118,13 @@ describe('a short run end to end, and resuming', () => {
     expect(record.ttaValAcc).toBeLessThanOrEqual(1);
     expect(err.text()).toMatch(/^backend: /m);
     expect(readFileSync(out, 'utf8').trim().split('\n')).toHaveLength(1);
+    // --save: the model on disk is the one that was evaluated (same test accuracy, same config).
+    const model = await loadModel(join(saved, 'seed-0'));
+    const { test } = await loadCifar10({ progress: false });
+    const evaluation = await evaluate(model, new CifarLoader(test, { batchSize: 500 }), { tta: 0 });
+    expect(model.config.widths).toEqual([16, 32, 32]);
+    expect(evaluation.accuracy).toBeCloseTo(record.ttaValAcc, 6);
+    disposeModel(model);
 
     const again = capture('stdout');
     const err2 = capture('stderr');

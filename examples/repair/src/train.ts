@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { CifarLoader, type ImageSplit } from '@airbench-ts/cifar-data';
-import { createFlipPolicy } from '@airbench-ts/derand-flip';
+import { createFlipPolicy, type FlipMode } from '@airbench-ts/derand-flip';
 import { resetBatchNorm } from '@airbench-ts/repair';
 import type { ExampleModel, Recipe } from './models/model';
 
@@ -15,7 +15,9 @@ export function triangular(step: number, total: number, warmupFraction: number):
  * recipe (momentum, coupled weight decay on conv and linear kernels, triangular
  * learning rate, flip + translate, BN in train mode). A BN network's running
  * statistics are then set to the exact average over `statistics` (SPEC §3.4's
- * reset), so every endpoint's BNs are measured the same way.
+ * reset), so every endpoint's BNs are measured the same way. `flip` is the
+ * training images' flip: random (the papers' recipes, the default), or
+ * alternating / none for examples/flip-ablation.
  */
 export async function trainEndpoint(
   model: ExampleModel,
@@ -23,13 +25,14 @@ export async function trainEndpoint(
   images: ImageSplit,
   statistics: () => Iterable<tf.Tensor>,
   onStep: (step: number, total: number) => void,
+  flip: FlipMode | 'none' = 'random',
 ): Promise<Record<string, tf.Tensor>> {
   const training = model.training;
   if (training.kind === 'own') return training.train(seed, images, onStep);
   const { recipe } = training;
   const { weights, trainable } = training.init(seed);
   try {
-    await sgd(model, weights, trainable, recipe, seed, images, onStep);
+    await sgd(model, weights, trainable, recipe, seed, images, onStep, flip);
     if (!model.norms?.length) return weights;
     const reset = await resetBatchNorm(model, weights, statistics());
     for (const norm of model.norms) {
@@ -44,13 +47,13 @@ export async function trainEndpoint(
   }
 }
 
-async function sgd(model: ExampleModel, weights: Record<string, tf.Variable>, trainable: string[], recipe: Recipe, seed: number, images: ImageSplit, onStep: (step: number, total: number) => void): Promise<void> {
+async function sgd(model: ExampleModel, weights: Record<string, tf.Variable>, trainable: string[], recipe: Recipe, seed: number, images: ImageSplit, onStep: (step: number, total: number) => void, flip: FlipMode | 'none'): Promise<void> {
   const loader = new CifarLoader(images, {
     batchSize: Math.min(recipe.batchSize, images.length),
     shuffle: true,
     dropLast: true,
     translate: recipe.translate,
-    flip: createFlipPolicy({ seed, mode: 'random' }),
+    ...(flip === 'none' ? {} : { flip: createFlipPolicy({ seed, mode: flip }) }),
     orderSeed: seed,
     augmentSeed: seed,
   });

@@ -6,7 +6,8 @@
  * (experiments and runs), store/open-store.ts (sqlite: or postgres://),
  * harness/work.ts (a worker's claim–run–store loop), harness/workers.ts (child
  * processes), then the statistics: stats/matrix.ts, stats/poisson-binomial.ts,
- * stats/variance-report.ts, stats/calibration.ts, stats/compare-runs.ts.
+ * stats/variance-report.ts, stats/calibration.ts, stats/compare-runs.ts, stats/mean-interval.ts,
+ * stats/budget-to-match.ts.
  */
 export { openStore } from './store/open-store';
 export type { Claim, Experiment, ExperimentSpec, RunCounts, RunOutput, RunRecord, RunState, RunStore, Seeds, WorkerId } from './store/types';
@@ -21,6 +22,10 @@ export { splitHalfAccuracies, varianceReport } from './stats/variance-report';
 export type { VarianceReport, VarianceReportOptions } from './stats/variance-report';
 export { compareRuns } from './stats/compare-runs';
 export type { CompareRunsOptions, RunComparison } from './stats/compare-runs';
+export { meanInterval } from './stats/mean-interval';
+export type { MeanInterval } from './stats/mean-interval';
+export { budgetToMatch } from './stats/budget-to-match';
+export type { BudgetCell, BudgetMatch } from './stats/budget-to-match';
 export { calibrationTable } from './stats/calibration';
 export type { CalibrationBin } from './stats/calibration';
 export { AirbenchError, ExperimentConflictError, InvalidArgumentError, StoreError } from './errors';

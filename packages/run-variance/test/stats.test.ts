@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { calibrationTable, compareRuns, correctnessMatrix, exampleAccuracies, InvalidArgumentError, poissonBinomial, varianceReport, type CorrectnessMatrix } from '../src/index';
+import { budgetToMatch, calibrationTable, compareRuns, meanInterval, correctnessMatrix, exampleAccuracies, InvalidArgumentError, poissonBinomial, varianceReport, type CorrectnessMatrix } from '../src/index';
 import { seededInts } from '../src/stats/random';
 
 /** A seeded uniform in [0, 1) for simulations, fresh per test. */
@@ -150,6 +150,7 @@ describe('compareRuns', () => {
     expect(result.ci[0]).toBeCloseTo(0, 6);
     expect(result.ci[1]).toBeCloseTo(2 * d, 6);
     expect(result.n).toEqual([6, 6]);
+    expect(result.standardError).toBeCloseTo(se, 12);
   });
 
   it('has the exact permutation p-value in expectation: 2/20 for fully separated groups of 3', () => {
@@ -181,5 +182,71 @@ describe('calibrationTable', () => {
     expect(table[0]!.accuracy).toBe(0);
     expect(table[2]!.meanVoteShare).toBeCloseTo(0.75, 12);
     expect(table[2]!.accuracy).toBe(1);
+  });
+});
+
+describe('meanInterval', () => {
+  it('is the Student-t interval of the mean (t(0.975, 2) = 4.3027)', () => {
+    const r = meanInterval([1, 2, 3]);
+    expect(r).toMatchObject({ n: 3, mean: 2, std: 1, level: 0.95 });
+    expect(r.ci[0]).toBeCloseTo(2 - 4.302653 / Math.sqrt(3), 5);
+    expect(r.ci[1]).toBeCloseTo(2 + 4.302653 / Math.sqrt(3), 5);
+  });
+
+  it('covers the true mean about 95% of the time on simulated normal runs', () => {
+    const z = normals(7);
+    let covered = 0;
+    for (let k = 0; k < 2000; k++) {
+      const { ci } = meanInterval(Array.from({ length: 5 }, () => 0.9 + 0.01 * z()));
+      if (ci[0] <= 0.9 && 0.9 <= ci[1]) covered += 1;
+    }
+    expect(covered / 2000).toBeGreaterThan(0.93);
+    expect(covered / 2000).toBeLessThan(0.97);
+  });
+
+  it('refuses one run and non-finite values, naming them', () => {
+    expect(() => meanInterval([0.5])).toThrow(/at least 2 runs, but got 1/);
+    expect(() => meanInterval([0.5, NaN])).toThrow(/values\[1\] is NaN/);
+    expect(() => meanInterval([0.5, 0.6], { level: 1 })).toThrow(InvalidArgumentError);
+  });
+});
+
+describe('budgetToMatch', () => {
+  const cell = (budget: number, accuracies: number[]) => ({ budget, accuracies });
+
+  it('interpolates linearly between the budgets whose means bracket the target', () => {
+    // curve means 0.5 @ 2, 0.6 @ 4, 0.7 @ 6; target mean 0.65 → 5 epochs.
+    const curve = [cell(2, [0.49, 0.51]), cell(4, [0.59, 0.61]), cell(6, [0.69, 0.71])];
+    const match = budgetToMatch([0.64, 0.66], curve, { resamples: 500 });
+    expect(match.position).toBe('within');
+    expect(match.budget).toBeCloseTo(5, 10);
+    expect(match.ci[0]).toBeLessThan(5);
+    expect(match.ci[1]).toBeGreaterThan(5);
+    expect(match.ci[0]).toBeGreaterThan(4); // the spread is small against the gaps between budgets
+    expect(match.ci[1]).toBeLessThan(6);
+    expect(budgetToMatch([0.64, 0.66], curve, { resamples: 500 })).toEqual(match); // seeded
+  });
+
+  it('says when the target lies outside the budgets, with an open interval', () => {
+    const curve = [cell(2, [0.5, 0.5]), cell(4, [0.6, 0.6])];
+    const above = budgetToMatch([0.8, 0.8], curve, { resamples: 200 });
+    expect(above).toMatchObject({ budget: null, position: 'above', outside: 1, ci: [Infinity, Infinity] });
+    expect(budgetToMatch([0.3, 0.3], curve, { resamples: 200 })).toMatchObject({ budget: null, position: 'below', ci: [-Infinity, -Infinity] });
+  });
+
+  it('widens with the spread of the runs', () => {
+    const z = normals(3);
+    const runs = (m: number, sd: number) => Array.from({ length: 10 }, () => m + sd * z());
+    const width = (sd: number) => {
+      const r = budgetToMatch(runs(0.65, sd), [cell(2, runs(0.5, sd)), cell(4, runs(0.6, sd)), cell(6, runs(0.7, sd)), cell(8, runs(0.8, sd))], { resamples: 1000 });
+      return r.ci[1] - r.ci[0];
+    };
+    expect(width(0.03)).toBeGreaterThan(2 * width(0.005));
+  });
+
+  it('refuses a curve of one budget, budgets out of order, and empty cells', () => {
+    expect(() => budgetToMatch([0.5], [cell(2, [0.5])])).toThrow(/2 or more budgets, but got 1/);
+    expect(() => budgetToMatch([0.5], [cell(4, [0.5]), cell(2, [0.6])])).toThrow(/budgets must increase, but 2 follows 4/);
+    expect(() => budgetToMatch([0.5], [cell(2, []), cell(4, [0.6])])).toThrow(/the cell at budget 2 has no runs/);
   });
 });

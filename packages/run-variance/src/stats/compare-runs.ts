@@ -18,6 +18,8 @@ export interface RunComparison {
   difference: number;
   /** Welch CI of the difference. */
   ci: [number, number];
+  /** Standard error of the difference, √(s²ₐ/nₐ + s²ᵦ/nᵦ): what sizes the difference these runs can resolve. */
+  standardError: number;
   level: number;
   /** Welch's t statistic, its Welch–Satterthwaite degrees of freedom and two-sided p-value. */
   welch: { t: number; df: number; p: number };
@@ -73,6 +75,7 @@ export function compareRuns(a: ArrayLike<number>, b: ArrayLike<number>, options:
   return {
     difference,
     ci: [difference - half, difference + half],
+    standardError: se,
     level,
     welch: { t, df, p: Math.min(1, Math.max(0, p)) },
     permutationP: (extreme + 1) / (permutations + 1),

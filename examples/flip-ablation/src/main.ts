@@ -1,0 +1,46 @@
+// The airbench paper's flip ablation: no flip, random flip and the alternating
+// flip at several epoch budgets, on the run-variance harness; then per cell the
+// mean with its CI, the tests between flips, and the epochs random flip needs to
+// match alternating flip. Wires cifar-data, derand-flip, airbench-net (or the
+// repair example's VGG11) in the workers (src/run-one.ts) and run-variance.
+//
+//   npm run flip-ablation -- --help
+import { fileURLToPath } from 'node:url';
+import { loadCifar10 } from '@airbench-ts/cifar-data';
+import { openStore, type Experiment } from '@airbench-ts/run-variance';
+import { workWithProgress } from '@airbench-ts-example/variance/work';
+import { configOf, experimentName, modeOf, runKeys } from './experiment';
+import { parseOptions } from './options';
+import { writeReport } from './report';
+
+export async function main(argv: string[]): Promise<number> {
+  const parsed = parseOptions(argv);
+  if ('exit' in parsed) return parsed.exit;
+  const options = parsed;
+  const store = await openStore(options.store);
+  try {
+    if (options.command === 'report') return await writeReport(store, options);
+    let experiment: Experiment;
+    if (options.command === 'run') {
+      const config = configOf(options.preset, options.net, options.precision);
+      const { test } = await loadCifar10({ progress: !options.json });
+      experiment = await store.openExperiment({ name: options.experiment ?? experimentName(config), config, labels: test.labels.slice(0, config.testSubset) });
+      const keys = runKeys(options.budgets, options.modes, options.runs);
+      const added = await store.enqueue(experiment, keys);
+      process.stderr.write(`experiment '${experiment.name}' in ${options.store}: ${options.budgets.length} budget(s) × ${options.modes.length} flip(s) × ${options.runs} run(s); ${added} new run(s) queued of ${keys.length}\n`);
+    } else {
+      experiment = await store.getExperiment(options.experiment!);
+    }
+    return await workWithProgress(store, experiment, {
+      script: fileURLToPath(new URL('./worker.ts', import.meta.url)),
+      program: 'flip-ablation',
+      store: options.store,
+      workers: options.workers,
+      json: options.json,
+      ...(options.backend ? { backend: options.backend } : {}),
+      describe: (run) => ({ epochs: run.seeds.epochs, flip: modeOf(run.seeds), seed: run.seeds.seed }),
+    });
+  } finally {
+    await store.close();
+  }
+}

@@ -1,0 +1,219 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { budgetToMatch, compareRuns, meanInterval, type Experiment, type RunRecord, type RunStore } from '@airbench-ts/run-variance';
+import { writePlot, type PlotSpec } from '@airbench-ts-example/plot';
+import { modeOf, type AblationConfig } from './experiment';
+import type { Options } from './options';
+import { MODES, type Mode } from './presets';
+
+/** One cell: a flip at an epoch budget. `ci` (Student t, 95%) needs 2 runs or more. */
+export interface Cell {
+  epochs: number;
+  mode: Mode;
+  n: number;
+  mean: number;
+  std: number | null;
+  ci: [number, number] | null;
+  secondsPerRun: number;
+}
+
+/** a − b at one budget: Welch CI and p, and a permutation p. */
+export interface Comparison {
+  epochs: number;
+  a: Mode;
+  b: Mode;
+  difference: number;
+  ci: [number, number];
+  welchP: number;
+  permutationP: number;
+  n: [number, number];
+  /**
+   * The smallest true difference these runs detect with 80% power at the 5%
+   * level: (z₀.₉₇₅ + z₀.₈) × the standard error, from the Welch CI's half-width.
+   */
+  detectable: number;
+  /**
+   * The same difference seed by seed (run s of both cells starts from the same
+   * weights and data order): the mean of the per-seed differences and its
+   * Student-t 95% CI; null with fewer than 2 seeds in both.
+   */
+  paired: { n: number; mean: number; ci: [number, number] } | null;
+}
+
+/** The paper's statement of the gain: the epochs random flip needs to reach alternating flip's accuracy at `epochs`. */
+export interface EpochsToMatch {
+  epochs: number;
+  /** Random flip's matching budget (null when outside the budgets measured: see `position`). */
+  randomEpochs: number | null;
+  position: 'within' | 'below' | 'above';
+  /** Bootstrap 95% interval of randomEpochs; ±Infinity ends (null in JSON) fell outside the budgets. */
+  ci: [number, number];
+  /** randomEpochs − epochs: the epochs alternating flip saves, and that as a fraction of randomEpochs. */
+  saved: number | null;
+  savedFraction: number | null;
+}
+
+export interface AblationReport {
+  experiment: string;
+  config: AblationConfig;
+  cells: Cell[];
+  comparisons: Comparison[];
+  epochsToMatch: EpochsToMatch[];
+  backends: string[];
+  failed: number;
+  plots: string[];
+}
+
+/** The report of every (or each named) experiment: Markdown, JSON, and an SVG + PNG plot each, in --out. */
+export async function writeReport(store: RunStore, options: Pick<Options, 'experiment' | 'out' | 'store' | 'json'>): Promise<number> {
+  const experiments = options.experiment ? await Promise.all(options.experiment.split(',').map((name) => store.getExperiment(name))) : await store.experiments();
+  mkdirSync(options.out, { recursive: true });
+  const reports: AblationReport[] = [];
+  for (const experiment of experiments) {
+    const runs = await store.runs(experiment);
+    const report = ablationReport(experiment, runs);
+    if (report.cells.length === 0) {
+      process.stderr.write(`flip-ablation: '${experiment.name}' has no finished run yet; left out of the report.\n`);
+      continue;
+    }
+    const plot = await writePlot(join(options.out, experiment.name), accuracySpec(report));
+    report.plots = [plot.svg, plot.png];
+    reports.push(report);
+  }
+  if (reports.length === 0) {
+    process.stderr.write(`flip-ablation: no experiment in ${options.store} has a finished run yet; run some first.\n`);
+    return 1;
+  }
+  const json = JSON.stringify({ generated: new Date().toISOString(), store: options.store, experiments: reports }, (_, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2);
+  writeFileSync(join(options.out, 'report.json'), `${json}\n`);
+  writeFileSync(join(options.out, 'report.md'), markdown(reports, true));
+  if (options.json) process.stdout.write(`${JSON.stringify(JSON.parse(json))}\n`);
+  else process.stdout.write(`${markdown(reports, false)}\nwritten: ${join(options.out, 'report.md')}, report.json and the plots (SVG and PNG)\n`);
+  return 0;
+}
+
+/** The statistics of one experiment's finished runs. */
+export function ablationReport(experiment: Experiment, runs: RunRecord[]): AblationReport {
+  const done = runs.filter((r) => r.state === 'done' && r.accuracy !== null);
+  const groups = new Map<string, RunRecord[]>();
+  for (const run of done) {
+    const key = `${run.seeds.epochs}|${modeOf(run.seeds)}`;
+    groups.set(key, [...(groups.get(key) ?? []), run]);
+  }
+  const accuracies = (epochs: number, mode: Mode) => (groups.get(`${epochs}|${mode}`) ?? []).map((r) => r.accuracy!);
+  const bySeed = (epochs: number, mode: Mode) => new Map((groups.get(`${epochs}|${mode}`) ?? []).map((r) => [r.seeds.seed!, r.accuracy!]));
+  const budgets = [...new Set(done.map((r) => r.seeds.epochs!))].sort((a, b) => a - b);
+  const cells: Cell[] = [];
+  for (const epochs of budgets) {
+    for (const mode of MODES) {
+      const group = groups.get(`${epochs}|${mode}`);
+      if (!group) continue;
+      const values = group.map((r) => r.accuracy!);
+      const interval = values.length >= 2 ? meanInterval(values) : null;
+      cells.push({ epochs, mode, n: values.length, mean: interval?.mean ?? values[0]!, std: interval?.std ?? null, ci: interval?.ci ?? null, secondsPerRun: group.reduce((s, r) => s + (r.seconds ?? 0), 0) / group.length });
+    }
+  }
+  const comparisons: Comparison[] = [];
+  for (const epochs of budgets) {
+    for (const [a, b] of [['alternating', 'random'], ['random', 'none'], ['alternating', 'none']] as const) {
+      const [xa, xb] = [accuracies(epochs, a), accuracies(epochs, b)];
+      if (xa.length < 2 || xb.length < 2) continue;
+      const c = compareRuns(xa, xb, { seed: 0 });
+      const [sa, sb] = [bySeed(epochs, a), bySeed(epochs, b)];
+      const differences = [...sa].filter(([seed]) => sb.has(seed)).map(([seed, acc]) => acc - sb.get(seed)!);
+      const paired = differences.length >= 2 ? meanInterval(differences) : null;
+      comparisons.push({
+        epochs,
+        a,
+        b,
+        difference: c.difference,
+        ci: c.ci,
+        welchP: c.welch.p,
+        permutationP: c.permutationP,
+        n: c.n,
+        detectable: (1.959964 + 0.841621) * c.standardError,
+        paired: paired && { n: paired.n, mean: paired.mean, ci: paired.ci },
+      });
+    }
+  }
+  const curve = budgets.map((budget) => ({ budget, accuracies: accuracies(budget, 'random') })).filter((c) => c.accuracies.length > 0);
+  const epochsToMatch: EpochsToMatch[] = [];
+  if (curve.length >= 2) {
+    for (const epochs of budgets) {
+      const target = accuracies(epochs, 'alternating');
+      if (target.length === 0) continue;
+      const match = budgetToMatch(target, curve, { seed: 0 });
+      const saved = match.budget === null ? null : match.budget - epochs;
+      epochsToMatch.push({ epochs, randomEpochs: match.budget, position: match.position, ci: match.ci, saved, savedFraction: saved === null ? null : saved / match.budget! });
+    }
+  }
+  return {
+    experiment: experiment.name,
+    config: experiment.config as AblationConfig,
+    cells,
+    comparisons,
+    epochsToMatch,
+    backends: [...new Set(done.map((r) => r.backend ?? '?'))],
+    failed: runs.filter((r) => r.state === 'failed').length,
+    plots: [],
+  };
+}
+
+/** Accuracy against epochs, one line per flip, with the 95% CI of each cell's mean as a band. */
+export function accuracySpec(report: AblationReport): PlotSpec {
+  const rows = report.cells.map((c) => ({ epochs: c.epochs, flip: c.mode, accuracy: c.mean * 100, low: (c.ci?.[0] ?? c.mean) * 100, high: (c.ci?.[1] ?? c.mean) * 100 }));
+  const color = { field: 'flip', type: 'nominal', scale: { domain: [...MODES], range: ['#9e9e9e', '#1f77b4', '#d62728'] }, title: 'training flip' } as const;
+  const x = { field: 'epochs', type: 'quantitative', title: 'epochs' } as const;
+  return {
+    title: `${report.experiment}: test accuracy by epoch budget (mean and 95% CI over runs)`,
+    width: 420,
+    height: 280,
+    data: { values: rows },
+    layer: [
+      { mark: { type: 'area', opacity: 0.18 }, encoding: { x, y: { field: 'low', type: 'quantitative', scale: { zero: false }, title: 'test accuracy (%)' }, y2: { field: 'high' }, color } },
+      { mark: { type: 'line', point: true }, encoding: { x, y: { field: 'accuracy', type: 'quantitative', scale: { zero: false }, title: 'test accuracy (%)' }, color } },
+    ],
+  };
+}
+
+const pct = (x: number, digits = 2) => `${(x * 100).toFixed(digits)}`;
+const p = (x: number) => (x < 0.001 ? x.toExponential(1) : x.toFixed(3));
+const end = (x: number, budgets: number[]) => (x === Infinity ? `>${budgets.at(-1)}` : x === -Infinity ? `<${budgets[0]}` : x.toFixed(2));
+
+function markdown(reports: AblationReport[], withPlots: boolean): string {
+  const lines = ['# Flip ablation (airbench, Jordan 2024): none vs random vs alternating flip', ''];
+  for (const r of reports) {
+    const budgets = [...new Set(r.cells.map((c) => c.epochs))];
+    const c = r.config;
+    lines.push(
+      `## ${r.experiment}`,
+      '',
+      `${c.net === 'airbench94' ? `airbench94, widths ${c.widths.join('/')}, batch ${c.batchSize}, TTA ${c.tta}, ${c.precision}` : `VGG11 ×${c.vggWidth} (the repair example's recipe: SGD, batch 500)`}; first ${c.trainSubset} training images; accuracy on the first ${c.testSubset} test images; ${r.backends.join(', ')}; ${r.failed} failed run(s).`,
+      '',
+      '| epochs | flip | n | mean acc (%) | 95% CI | std | s/run |',
+      '| --- | --- | --- | --- | --- | --- | --- |',
+      ...r.cells.map((x) => `| ${x.epochs} | ${x.mode} | ${x.n} | ${pct(x.mean)} | ${x.ci ? `${pct(x.ci[0])}–${pct(x.ci[1])}` : '–'} | ${x.std === null ? '–' : pct(x.std)} | ${x.secondsPerRun.toFixed(1)} |`),
+      '',
+    );
+    if (r.comparisons.length > 0) {
+      lines.push('| epochs | comparison | difference (pp) | 95% CI (Welch) | Welch p | permutation p | n | detectable (pp) | paired by seed: mean (95% CI) |', '| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+      lines.push(...r.comparisons.map((x) => `| ${x.epochs} | ${x.a} − ${x.b} | ${pct(x.difference)} | ${pct(x.ci[0])} to ${pct(x.ci[1])} | ${p(x.welchP)} | ${p(x.permutationP)} | ${x.n.join(' / ')} | ${pct(x.detectable)} | ${x.paired ? `${pct(x.paired.mean)} (${pct(x.paired.ci[0])} to ${pct(x.paired.ci[1])}), n ${x.paired.n}` : '–'} |`), '');
+    }
+    if (r.comparisons.length > 0) {
+      lines.push(
+        'detectable: the smallest true difference these n detect with 80% power at the 5% level ((1.96 + 0.84) × the standard error).',
+        'paired by seed: run s of every cell shares its init, data order and epoch-0 flips, so the per-seed differences cancel what the seed does.',
+        '',
+      );
+    }
+    if (r.epochsToMatch.length > 0) {
+      lines.push('Epochs random flip needs to match alternating flip (random flip\'s mean accuracy, linear between budgets; bootstrap 95% CI):', '', '| alternating at | random needs | 95% CI | epochs saved | fraction saved |', '| --- | --- | --- | --- | --- |');
+      lines.push(
+        ...r.epochsToMatch.map((x) => `| ${x.epochs} | ${x.randomEpochs === null ? (x.position === 'above' ? `>${budgets.at(-1)} (beyond the budgets)` : `<${budgets[0]}`) : x.randomEpochs.toFixed(2)} | ${end(x.ci[0], budgets)}–${end(x.ci[1], budgets)} | ${x.saved === null ? '–' : x.saved.toFixed(2)} | ${x.savedFraction === null ? '–' : `${(x.savedFraction * 100).toFixed(0)}%`} |`),
+        '',
+      );
+    }
+    if (withPlots) lines.push(`![](${r.experiment}.png)`, '');
+  }
+  return lines.join('\n');
+}

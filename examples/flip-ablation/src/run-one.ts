@@ -1,0 +1,44 @@
+// One run of the ablation: the run function the harness calls with a run's key
+// (epochs, flip, seed). It wires the packages as the other examples do:
+//   airbench94: cifar-data → derand-flip (none / random / alternating) →
+//               airbench-net, through examples/variance's runOne;
+//   vgg11:      the repair example's VGG11 and its SGD recipe (no airbench in it),
+//               its training flip set by the same derand-flip modes.
+import * as tf from '@tensorflow/tfjs-core';
+import { loadCifar10, type ImageSplit } from '@airbench-ts/cifar-data';
+import type { RunOutput, Seeds } from '@airbench-ts/run-variance';
+import { vgg11 } from '@airbench-ts-example/repair/models/vgg';
+import { trainEndpoint } from '@airbench-ts-example/repair/train';
+import { predictClasses, runOne as runAirbench } from '@airbench-ts-example/variance/run-one';
+import { modeOf, type AblationConfig } from './experiment';
+
+export async function runOne(config: AblationConfig, seeds: Seeds, backend: string, signal?: AbortSignal): Promise<RunOutput> {
+  const epochs = seeds.epochs!;
+  const flip = modeOf(seeds);
+  const seed = seeds.seed!;
+  if (config.net === 'airbench94') {
+    const output = await runAirbench({ ...config, epochs, flip, backend }, { model: seed, order: seed, aug: seed }, signal);
+    return output;
+  }
+  return runVgg(config, epochs, flip, seed, backend, signal);
+}
+
+let data: Promise<{ train: ImageSplit; test: ImageSplit }> | undefined;
+
+async function runVgg(config: Extract<AblationConfig, { net: 'vgg11' }>, epochs: number, flip: ReturnType<typeof modeOf>, seed: number, backend: string, signal?: AbortSignal): Promise<RunOutput> {
+  data ??= loadCifar10({ progress: false }).then(({ train, test }) => {
+    const keep = (split: ImageSplit, count: number) => ({ images: split.images.slice(0, count * 3072), labels: split.labels.slice(0, count), length: count });
+    return { train: keep(train, config.trainSubset), test: keep(test, config.testSubset) };
+  });
+  const { train, test } = await data;
+  const model = vgg11({ width: config.vggWidth, epochs });
+  const started = performance.now();
+  // VGG11 has no BatchNorm, so there are no statistics to reset: no passes are needed.
+  const weights = await trainEndpoint(model, seed, train, () => [], () => signal?.throwIfAborted(), flip);
+  try {
+    const predictions = await predictClasses(test, (inputs) => model.forward(weights, inputs, { normalization: 'running' }), signal);
+    return { predictions, seconds: (performance.now() - started) / 1000, backend };
+  } finally {
+    tf.dispose(Object.values(weights));
+  }
+}

@@ -1,0 +1,102 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { openStore } from '@airbench-ts/run-variance';
+import { parseOptions } from '../src/options';
+
+// The example end to end, as a user runs it: real worker processes, a real
+// SQLite file, real CIFAR-10, the tiny preset (seconds a run). The harness
+// itself (leases, kill -9, PostgreSQL) is tested in packages/run-variance.
+const work = mkdtempSync(join(tmpdir(), 'flip-ablation-example-'));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+const cli = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
+
+/** Runs the CLI in a child process; asynchronously, so the test worker keeps answering vitest meanwhile. */
+function run(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=@airbench-ts/source', cli, ...args], { env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '2' } });
+  let [stdout, stderr] = ['', ''];
+  child.stdout.on('data', (chunk) => (stdout += String(chunk)));
+  child.stderr.on('data', (chunk) => (stderr += String(chunk)));
+  return new Promise((resolve) => child.on('close', (status) => resolve({ status, stdout, stderr })));
+}
+
+describe('flags are refused before any work', () => {
+  it.each([
+    [[], /give one command, run, worker or report/],
+    [['run', '--modes', 'random,mirror'], /--modes must be distinct flips of none, random, alternating, not 'random,mirror'/],
+    [['run', '--budgets', '2,0'], /--budgets must be distinct epoch counts/],
+    [['run', '--budgets', '4,4'], /--budgets must be distinct epoch counts/],
+    [['run', '--net', 'resnet'], /--net must be one of airbench94, vgg11/],
+    [['run', '--preset', 'huge'], /--preset must be one of cpu, full, 10k, tiny/],
+    [['run', '--net', 'vgg11', '--precision', 'bf16'], /applies to airbench94 only/],
+    [['run', '--runs', '0'], /--runs must be an integer ≥ 1/],
+    [['worker'], /worker needs --experiment/],
+  ])('%j', (argv, message) => {
+    const spy = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    const result = parseOptions(argv);
+    const text = spy.mock.calls.map((c) => String(c[0])).join('');
+    spy.mockRestore();
+    expect(result).toEqual({ exit: 2 });
+    expect(text).toMatch(message);
+    expect(text).toMatch(/Usage: npm run flip-ablation/);
+  });
+});
+
+describe('run, then report (SQLite)', () => {
+  const store = `sqlite:${join(work, 'ablation.db')}`;
+  const args = ['run', '--preset', 'tiny', '--budgets', '1,2', '--runs', '2', '--workers', '2', '--store', store, '--json'];
+
+  it('trains every cell, seed by seed; in epoch 0 the random and alternating flips are the same draw, so 1 epoch gives the same network', async () => {
+    const first = await run(args);
+    expect(first.status, first.stderr).toBe(0);
+    const lines = first.stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
+    expect(lines).toHaveLength(12); // 2 budgets × 3 flips × 2 seeds
+    expect(lines.every((l) => l.experiment === 'tiny-airbench94' && l.accuracy > 0.12)).toBe(true); // chance is 0.10 (σ ≈ 0.01 on 1,000 images)
+    const db = await openStore(store);
+    const runs = await db.runs(await db.getExperiment('tiny-airbench94'), { withPredictions: true });
+    await db.close();
+    expect(runs.map((r) => [r.seeds.seed, r.seeds.epochs, r.seeds.flip])).toEqual([0, 1].flatMap((s) => [1, 2].flatMap((e) => [0, 1, 2].map((f) => [s, e, f]))));
+    const predictions = (epochs: number, flip: number, seed: number) => runs.find((r) => r.seeds.epochs === epochs && r.seeds.flip === flip && r.seeds.seed === seed)!.predictions!;
+    for (const seed of [0, 1]) {
+      expect(predictions(1, 2, seed)).toEqual(predictions(1, 1, seed)); // alternating = random in epoch 0
+      expect(predictions(1, 1, seed)).not.toEqual(predictions(1, 0, seed)); // no flip is another training
+      expect(predictions(2, 2, seed)).not.toEqual(predictions(2, 1, seed)); // epoch 1: alternating mirrors exactly the other half
+    }
+    // The same command again finds every run done: nothing is queued or trained twice.
+    const again = await run(args);
+    expect(again.status).toBe(0);
+    expect(again.stderr).toMatch(/0 new run\(s\) queued of 12/);
+    expect(again.stdout.trim()).toBe('');
+  });
+
+  it('reports every cell with n and a CI, the tests between flips, the epochs to match, and a plot', async () => {
+    const out = join(work, 'report');
+    const result = await run(['report', '--store', store, '--out', out]);
+    expect(result.status, result.stderr).toBe(0);
+    const [report] = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')).experiments;
+    expect(report.cells).toHaveLength(6);
+    for (const cell of report.cells) {
+      expect(cell.n).toBe(2);
+      expect(cell.ci[0]).toBeLessThanOrEqual(cell.mean);
+      expect(cell.ci[1]).toBeGreaterThanOrEqual(cell.mean);
+    }
+    expect(report.comparisons.map((c: { epochs: number; a: string; b: string }) => `${c.epochs}:${c.a}-${c.b}`)).toEqual(['1:alternating-random', '1:random-none', '1:alternating-none', '2:alternating-random', '2:random-none', '2:alternating-none']);
+    const equalAtOne = report.comparisons[0];
+    expect(equalAtOne.difference).toBe(0);
+    expect(equalAtOne.permutationP).toBe(1);
+    expect(report.epochsToMatch.map((m: { epochs: number }) => m.epochs)).toEqual([1, 2]);
+    expect(readFileSync(join(out, 'report.md'), 'utf8')).toMatch(/\| 2 \| alternating \| 2 \| \d+\.\d\d \| /);
+    for (const ext of ['svg', 'png']) expect(statSync(join(out, `tiny-airbench94.${ext}`)).size).toBeGreaterThan(5000);
+  });
+
+  it('runs the same ablation on the repair example\'s VGG11, which is not airbench', async () => {
+    const result = await run(['run', '--preset', 'tiny', '--net', 'vgg11', '--budgets', '1', '--modes', 'random,alternating', '--runs', '1', '--store', store, '--json']);
+    expect(result.status, result.stderr).toBe(0);
+    const lines = result.stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
+    expect(lines.map((l) => [l.experiment, l.flip])).toEqual([['tiny-vgg11', 'random'], ['tiny-vgg11', 'alternating']]);
+    expect(lines[0].accuracy).toBe(lines[1].accuracy); // one epoch: the same draw again
+  });
+});
