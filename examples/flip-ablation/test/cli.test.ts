@@ -7,9 +7,10 @@ import { afterAll, describe, expect, it, vi } from 'vitest';
 import { openStore } from '@airbench-ts/run-variance';
 import { parseOptions } from '../src/options';
 
-// The example end to end, as a user runs it: real worker processes, a real
-// SQLite file, real CIFAR-10, the tiny preset (seconds a run). The harness
-// itself (leases, kill -9, PostgreSQL) is tested in packages/run-variance.
+// The example end to end, as a user runs it: a real worker process (one; two
+// took the suite over its 3 GB), a real SQLite file, real CIFAR-10, the tiny
+// preset (seconds a run). The harness itself (leases, kill -9, PostgreSQL) is
+// tested in packages/run-variance.
 const work = mkdtempSync(join(tmpdir(), 'flip-ablation-example-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 const cli = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
@@ -47,7 +48,7 @@ describe('flags are refused before any work', () => {
 
 describe('run, then report (SQLite)', () => {
   const store = `sqlite:${join(work, 'ablation.db')}`;
-  const args = ['run', '--preset', 'tiny', '--budgets', '1,2', '--runs', '2', '--workers', '2', '--store', store, '--json'];
+  const args = ['run', '--preset', 'tiny', '--budgets', '1,2', '--runs', '2', '--workers', '1', '--store', store, '--json'];
 
   it('trains every cell, seed by seed; in epoch 0 the random and alternating flips are the same draw, so 1 epoch gives the same network', async () => {
     const first = await run(args);
