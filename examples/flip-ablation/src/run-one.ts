@@ -16,10 +16,7 @@ export async function runOne(config: AblationConfig, seeds: Seeds, backend: stri
   const epochs = seeds.epochs!;
   const flip = modeOf(seeds);
   const seed = seeds.seed!;
-  if (config.net === 'airbench94') {
-    const output = await runAirbench({ ...config, epochs, flip, backend }, { model: seed, order: seed, aug: seed }, signal);
-    return output;
-  }
+  if (config.net === 'airbench94') return runAirbench({ ...config, epochs, flip, backend }, { model: seed, order: seed, aug: seed }, signal);
   return runVgg(config, epochs, flip, seed, backend, signal);
 }
 
