@@ -177,7 +177,8 @@ export function accuracySpec(report: AblationReport): PlotSpec {
 }
 
 const pct = (x: number, digits = 2) => `${(x * 100).toFixed(digits)}`;
-const p = (x: number) => (x < 0.001 ? x.toExponential(1) : x.toFixed(3));
+// Welch's p underflows to 0 in float64 beyond ~1e-16: say so rather than print 0.
+const p = (x: number) => (x === 0 ? '<1e-15' : x < 0.001 ? x.toExponential(1) : x.toFixed(3));
 const end = (x: number, budgets: number[]) => (x === Infinity ? `>${budgets.at(-1)}` : x === -Infinity ? `<${budgets[0]}` : x.toFixed(2));
 
 function markdown(reports: AblationReport[], withPlots: boolean): string {
