@@ -33,9 +33,21 @@ export function experimentName(config: AblationConfig): string {
  * cell shares the seed, so the three flips start from the same weights, see
  * the images in the same order and, in epoch 0, the same random orientations:
  * the cells differ by the flip and nothing else.
+ *
+ * The store keys by non-negative integers, so a whole budget is kept as
+ * `epochs` and a fractional one (the paper's 9.9) as `epochTenths`: whole
+ * budgets keep the key they were stored under before fractions were allowed.
  */
 export function runKey(epochs: number, mode: Mode, seed: number): Seeds {
-  return { epochs, flip: MODES.indexOf(mode), seed };
+  const budget: Seeds = Number.isInteger(epochs) ? { epochs } : { epochTenths: Math.round(epochs * 10) };
+  return { ...budget, flip: MODES.indexOf(mode), seed };
+}
+
+/** The epoch budget of a run key (see runKey). */
+export function epochsOf(seeds: Seeds): number {
+  const epochs = seeds.epochs ?? (seeds.epochTenths === undefined ? undefined : seeds.epochTenths / 10);
+  if (epochs === undefined) throw new Error(`flip-ablation: run ${JSON.stringify(seeds)} has no epoch budget; was it stored by another study?`);
+  return epochs;
 }
 
 export function modeOf(seeds: Seeds): Mode {

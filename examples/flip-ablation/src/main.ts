@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { loadCifar10 } from '@airbench-ts/cifar-data';
 import { openStore, type Experiment } from '@airbench-ts/run-variance';
 import { workWithProgress } from '@airbench-ts-example/variance/work';
-import { configOf, experimentName, modeOf, runKeys } from './experiment';
+import { configOf, epochsOf, experimentName, modeOf, runKeys } from './experiment';
 import { parseOptions } from './options';
 import { writeReport } from './report';
 
@@ -38,7 +38,7 @@ export async function main(argv: string[]): Promise<number> {
       workers: options.workers,
       json: options.json,
       ...(options.backend ? { backend: options.backend } : {}),
-      describe: (run) => ({ epochs: run.seeds.epochs, flip: modeOf(run.seeds), seed: run.seeds.seed }),
+      describe: (run) => ({ epochs: epochsOf(run.seeds), flip: modeOf(run.seeds), seed: run.seeds.seed }),
     });
   } finally {
     await store.close();

@@ -18,7 +18,7 @@ Commands:
 Options:
   --preset <${Object.keys(PRESETS).join('|')}>  the training (default cpu; full/10k: airbench94 as the paper runs it)
   --net <${NETS.join('|')}>      the network (default airbench94; vgg11: the repair example's, no airbench in it)
-  --budgets <e1,e2,...>       epoch budgets (default: the preset's, cpu: 2,4,6,8)
+  --budgets <e1,e2,...>       epoch budgets (default: the preset's; cpu: 4,8,12,16, full and 10k: 9.9)
   --modes <m1,m2,...>         flips, of ${MODES.join(', ')} (default all three)
   --runs <n>                  runs per cell, seeds 0..n-1 (default 10)
   --precision <${PRECISIONS.join('|')}>     airbench94's convolutions (default fp32)
@@ -90,7 +90,7 @@ export function parseOptions(argv: string[]): Options | { exit: number } {
   const preset = values.preset as PresetName;
   if (!(NETS as readonly string[]).includes(values.net)) return refuse(`--net must be one of ${NETS.join(', ')}, not '${values.net}'.`);
   const budgets = values.budgets === undefined ? PRESETS[preset].budgets : values.budgets.split(',').map(Number);
-  if (budgets.length === 0 || budgets.some((e) => !(e > 0 && e <= 1000)) || new Set(budgets).size !== budgets.length) return refuse(`--budgets must be distinct epoch counts in (0, 1000], e.g. 2,4,6,8, not '${values.budgets}'.`);
+  if (budgets.length === 0 || budgets.some((e) => !(e > 0 && e <= 1000 && Math.abs(e * 10 - Math.round(e * 10)) < 1e-9)) || new Set(budgets).size !== budgets.length) return refuse(`--budgets must be distinct epoch counts in (0, 1000] in steps of 0.1, e.g. 4,8,12,16 or 9.9, not '${values.budgets}'.`);
   const modes = values.modes.split(',');
   const unknown = modes.filter((m) => !(MODES as readonly string[]).includes(m));
   if (modes.length === 0 || unknown.length > 0 || new Set(modes).size !== modes.length) return refuse(`--modes must be distinct flips of ${MODES.join(', ')}, not '${values.modes}'.`);

@@ -10,10 +10,10 @@ import type { RunOutput, Seeds } from '@airbench-ts/run-variance';
 import { vgg11 } from '@airbench-ts-example/repair/models/vgg';
 import { trainEndpoint } from '@airbench-ts-example/repair/train';
 import { predictClasses, runOne as runAirbench } from '@airbench-ts-example/variance/run-one';
-import { modeOf, type AblationConfig } from './experiment';
+import { epochsOf, modeOf, type AblationConfig } from './experiment';
 
 export async function runOne(config: AblationConfig, seeds: Seeds, backend: string, signal?: AbortSignal): Promise<RunOutput> {
-  const epochs = seeds.epochs!;
+  const epochs = epochsOf(seeds);
   const flip = modeOf(seeds);
   const seed = seeds.seed!;
   if (config.net === 'airbench94') return runAirbench({ ...config, epochs, flip, backend }, { model: seed, order: seed, aug: seed }, signal);

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { openStore } from '@airbench-ts/run-variance';
+import { epochsOf } from '../src/experiment';
 import { parseOptions } from '../src/options';
 
 // The example end to end, as a user runs it: a real worker process (one; two
@@ -30,6 +31,7 @@ describe('flags are refused before any work', () => {
     [['run', '--modes', 'random,mirror'], /--modes must be distinct flips of none, random, alternating, not 'random,mirror'/],
     [['run', '--budgets', '2,0'], /--budgets must be distinct epoch counts/],
     [['run', '--budgets', '4,4'], /--budgets must be distinct epoch counts/],
+    [['run', '--budgets', '9.95'], /in steps of 0\.1/],
     [['run', '--net', 'resnet'], /--net must be one of airbench94, vgg11/],
     [['run', '--preset', 'huge'], /--preset must be one of cpu, full, 10k, tiny/],
     [['run', '--net', 'vgg11', '--precision', 'bf16'], /applies to airbench94 only/],
@@ -48,7 +50,7 @@ describe('flags are refused before any work', () => {
 
 describe('run, then report (SQLite)', () => {
   const store = `sqlite:${join(work, 'ablation.db')}`;
-  const args = ['run', '--preset', 'tiny', '--budgets', '1,2', '--runs', '2', '--workers', '1', '--store', store, '--json'];
+  const args = ['run', '--preset', 'tiny', '--budgets', '1,1.5', '--runs', '2', '--workers', '1', '--store', store, '--json'];
 
   it('trains every cell, seed by seed; in epoch 0 the random and alternating flips are the same draw, so 1 epoch gives the same network', async () => {
     const first = await run(args);
@@ -59,12 +61,13 @@ describe('run, then report (SQLite)', () => {
     const db = await openStore(store);
     const runs = await db.runs(await db.getExperiment('tiny-airbench94'), { withPredictions: true });
     await db.close();
-    expect(runs.map((r) => [r.seeds.seed, r.seeds.epochs, r.seeds.flip])).toEqual([0, 1].flatMap((s) => [1, 2].flatMap((e) => [0, 1, 2].map((f) => [s, e, f]))));
-    const predictions = (epochs: number, flip: number, seed: number) => runs.find((r) => r.seeds.epochs === epochs && r.seeds.flip === flip && r.seeds.seed === seed)!.predictions!;
+    // A whole budget is keyed as `epochs`, a fractional one (the paper's 9.9) in tenths: the store keys by integers.
+    expect(runs.map((r) => [r.seeds.seed, r.seeds.epochs ?? `${r.seeds.epochTenths}/10`, r.seeds.flip])).toEqual([0, 1].flatMap((s) => [1, '15/10'].flatMap((e) => [0, 1, 2].map((f) => [s, e, f]))));
+    const predictions = (epochs: number, flip: number, seed: number) => runs.find((r) => epochsOf(r.seeds) === epochs && r.seeds.flip === flip && r.seeds.seed === seed)!.predictions!;
     for (const seed of [0, 1]) {
       expect(predictions(1, 2, seed)).toEqual(predictions(1, 1, seed)); // alternating = random in epoch 0
       expect(predictions(1, 1, seed)).not.toEqual(predictions(1, 0, seed)); // no flip is another training
-      expect(predictions(2, 2, seed)).not.toEqual(predictions(2, 1, seed)); // epoch 1: alternating mirrors exactly the other half
+      expect(predictions(1.5, 2, seed)).not.toEqual(predictions(1.5, 1, seed)); // epoch 1: alternating mirrors exactly the other half
     }
     // The same command again finds every run done: nothing is queued or trained twice.
     const again = await run(args);
@@ -84,12 +87,12 @@ describe('run, then report (SQLite)', () => {
       expect(cell.ci[0]).toBeLessThanOrEqual(cell.mean);
       expect(cell.ci[1]).toBeGreaterThanOrEqual(cell.mean);
     }
-    expect(report.comparisons.map((c: { epochs: number; a: string; b: string }) => `${c.epochs}:${c.a}-${c.b}`)).toEqual(['1:alternating-random', '1:random-none', '1:alternating-none', '2:alternating-random', '2:random-none', '2:alternating-none']);
+    expect(report.comparisons.map((c: { epochs: number; a: string; b: string }) => `${c.epochs}:${c.a}-${c.b}`)).toEqual(['1:alternating-random', '1:random-none', '1:alternating-none', '1.5:alternating-random', '1.5:random-none', '1.5:alternating-none']);
     const equalAtOne = report.comparisons[0];
     expect(equalAtOne.difference).toBe(0);
     expect(equalAtOne.permutationP).toBe(1);
-    expect(report.epochsToMatch.map((m: { epochs: number }) => m.epochs)).toEqual([1, 2]);
-    expect(readFileSync(join(out, 'report.md'), 'utf8')).toMatch(/\| 2 \| alternating \| 2 \| \d+\.\d\d \| /);
+    expect(report.epochsToMatch.map((m: { epochs: number }) => m.epochs)).toEqual([1, 1.5]);
+    expect(readFileSync(join(out, 'report.md'), 'utf8')).toMatch(/\| 1\.5 \| alternating \| 2 \| \d+\.\d\d \| /);
     for (const ext of ['svg', 'png']) expect(statSync(join(out, `tiny-airbench94.${ext}`)).size).toBeGreaterThan(5000);
   });
 

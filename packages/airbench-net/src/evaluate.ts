@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { BatchSource } from './data';
 import { AirbenchError } from './errors';
 import { forward, type AirbenchModel } from './network';
+import { yieldToEventLoop } from './yield';
 
 // ---------------------------------------------------------------------------
 // Evaluation with test-time augmentation (SPEC §1.3)
@@ -74,7 +75,7 @@ export async function evaluate(model: AirbenchModel, data: BatchSource, options:
     tf.dispose([inputs, labels]);
     for (const h of hits) correct.push(h ? 1 : 0);
     lossSum += loss;
-    await new Promise((resolve) => setImmediate(resolve));
+    await yieldToEventLoop();
   }
   const count = correct.length;
   return { accuracy: correct.reduce((a, b) => a + b, 0) / count, loss: lossSum / count, correct: Uint8Array.from(correct), count };

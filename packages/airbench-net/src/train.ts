@@ -9,6 +9,7 @@ import { disposeModel, forward, makeNet, type AirbenchModel } from './network';
 import { NesterovSgd } from './optimizer';
 import { lookaheadDecay, lrMultiplier, totalSteps } from './schedule';
 import { initWhitening } from './whitening';
+import { yieldToEventLoop } from './yield';
 
 // ---------------------------------------------------------------------------
 // Training (SPEC §1.3)
@@ -116,8 +117,7 @@ export async function train(config: AirbenchConfig, data: TrainData, options: Tr
           lookahead.update(1); // the final network is the slow weights
           break;
         }
-        // Let timers and signal handlers run between steps.
-        await new Promise((resolve) => setImmediate(resolve));
+        await yieldToEventLoop();
       }
       const batch = last[2]?.shape[0] ?? 1;
       const trainLoss = (last[0]?.dataSync()[0] ?? NaN) / batch;

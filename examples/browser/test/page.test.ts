@@ -1,0 +1,163 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Browser, Page } from 'playwright-core';
+import { PNG } from 'pngjs';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { classifyInPage, openPage, pageState, trainInPage } from '../src/drive';
+import { parseOptions } from '../src/options';
+
+// The page as a user gets it: a model trained by `npm run airbench -- --save`,
+// the page built and served by `npm run browser` (child processes), Debian's
+// Chromium driven headless by playwright-core. Headless Chromium has no WebGPU
+// adapter, so the page picks WebGL (SwiftShader, on the CPU): the training here
+// is a narrow one (8/16/16 channels, 600 images, 2 epochs) to fit the suite.
+const work = mkdtempSync(join(tmpdir(), 'browser-example-'));
+const root = fileURLToPath(new URL('../../..', import.meta.url));
+
+function cli(script: string, args: string[]): ChildProcess {
+  return spawn(process.execPath, ['--import', 'tsx', '--conditions=@airbench-ts/source', join(root, script), ...args], { cwd: root, env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '2' } });
+}
+
+/** Runs a CLI to its end; asynchronously, so the test worker keeps answering vitest. */
+function run(script: string, args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  const child = cli(script, args);
+  let [stdout, stderr] = ['', ''];
+  child.stdout!.on('data', (chunk) => (stdout += String(chunk)));
+  child.stderr!.on('data', (chunk) => (stderr += String(chunk)));
+  return new Promise((resolve) => child.on('close', (status) => resolve({ status, stdout, stderr })));
+}
+
+let server: ChildProcess | undefined;
+let browser: Browser | undefined;
+let page: Page;
+let built: { model: { accuracy: number; images: number; tta: number; backend: string }; test: number; train: number };
+const state = () => pageState(page);
+
+beforeAll(async () => {
+  // A model trained in Node, saved in the format the page loads.
+  const models = join(work, 'models');
+  const trained = await run('examples/airbench/src/cli.ts', ['--widths', '8,16,16', '--batch-size', '256', '--epochs', '2', '--train-subset', '4096', '--tta', '1', '--save', models, '--json']);
+  expect(trained.status, trained.stderr).toBe(0);
+  // The page, with 600 training and 400 test images and that model (TTA 1: the image and its mirror) beside it.
+  const out = join(work, 'dist');
+  const build = await run('examples/browser/src/cli.ts', ['build', '--out', out, '--train-images', '600', '--test-images', '400', '--model', join(models, 'seed-0'), '--json']);
+  expect(build.status, build.stderr).toBe(0);
+  built = JSON.parse(build.stdout.trim().split('\n').pop()!);
+  // Served on a free port; the CLI prints the address as JSON.
+  server = cli('examples/browser/src/cli.ts', ['serve', '--out', out, '--port', '0', '--json']);
+  const url = await new Promise<string>((resolve, reject) => {
+    let text = '';
+    server!.stdout!.on('data', (chunk) => {
+      text += String(chunk);
+      const line = text.split('\n').find((l) => l.includes('"serving"'));
+      if (line) resolve(JSON.parse(line).url);
+    });
+    server!.on('close', (code) => reject(new Error(`serve exited with ${code}`)));
+  });
+  ({ browser, page } = await openPage(url));
+});
+
+afterAll(async () => {
+  await browser?.close();
+  server?.kill('SIGTERM');
+  rmSync(work, { recursive: true, force: true });
+});
+
+describe('flags are refused before any work', () => {
+  it.each([
+    [['deploy'], /give one command, start, build, serve or measure, not 'deploy'/],
+    [['--train-images', '0'], /--train-images must be an integer in 1..50000/],
+    [['--port', 'http'], /--port must be an integer in 0..65535/],
+    [['serve', '--model', 'models/seed-0'], /--model is read by build/],
+    [['measure', '--widths', '16,32'], /--widths must be three integers/],
+    [['measure', '--screenshot', 'page.jpg'], /--screenshot must name a \.png file/],
+  ])('%j', (argv, message) => {
+    const spy = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    const result = parseOptions(argv);
+    const text = spy.mock.calls.map((c) => String(c[0])).join('');
+    spy.mockRestore();
+    expect(result).toEqual({ exit: 2 });
+    expect(text).toMatch(message);
+    expect(text).toMatch(/Usage: npm run browser/);
+  });
+});
+
+describe('the page in headless Chromium', () => {
+  it('picks the best backend this browser has and loads the exported images', async () => {
+    const s = await state();
+    expect(s.error).toBeUndefined();
+    expect(['webgpu', 'webgl']).toContain(s.backend); // not the plain-JS fallback: headless Chromium has WebGL
+    expect(s.data).toMatchObject({ train: 600, test: 400 });
+    expect(await page.textContent('#backend')).toContain(s.backend!);
+  });
+
+  it('shows every image alternate under the alternating flip, and draws what it says', async () => {
+    const { flips } = await state();
+    for (const row of flips!.alternating) for (let e = 1; e < 6; e++) expect(row[e]).toBe(!row[e - 1]);
+    expect(flips!.none.flat().every((f) => !f)).toBe(true);
+    // Random flip: some image keeps its orientation between two consecutive epochs (the redundancy the paper removes).
+    expect(flips!.random.some((row) => row.slice(1).some((f, e) => f === row[e]))).toBe(true);
+    // The thumbnails: epoch 1 of an alternating row is the mirror image of epoch 0, pixel for pixel.
+    const mirrored = await page.evaluate(() => {
+      const cells = [...document.querySelectorAll<HTMLCanvasElement>('[data-mode="alternating"] tbody tr:first-child canvas')];
+      const pixels = (c: HTMLCanvasElement) => c.getContext('2d')!.getImageData(0, 0, 32, 32).data;
+      const [a, b] = [pixels(cells[0]!), pixels(cells[1]!)];
+      let same = true;
+      for (let y = 0; y < 32; y++) for (let x = 0; x < 32; x++) for (let k = 0; k < 4; k++) same &&= a[(y * 32 + x) * 4 + k] === b[(y * 32 + 31 - x) * 4 + k];
+      return { same, flags: cells.map((c) => c.dataset.flipped) };
+    });
+    expect(mirrored.same).toBe(true);
+    expect(mirrored.flags[0]).not.toBe(mirrored.flags[1]);
+  });
+
+  it('trains in the tab: test accuracy above chance, a row per epoch, no tensor left behind', async () => {
+    const training = await trainInPage(page, { widths: [8, 16, 16], images: 600, epochs: 2, batchSize: 100 }, 170_000);
+    expect(training!.status, training!.error).toBe('done');
+    expect(training!.epochs.map((e) => e.epoch)).toEqual([0, 1]);
+    // Chance is 10%; on 400 test images its spread is 1.5 points.
+    expect(training!.epochs.at(-1)!.valAcc).toBeGreaterThan(0.13);
+    expect(training!.epochs.every((e) => e.imagesPerSecond > 0)).toBe(true);
+    expect(training!.result!.tensorsAfter).toBe(training!.result!.tensorsBefore);
+    expect(await page.locator('#epochs tbody tr').count()).toBe(2);
+    expect(await page.locator('#curves polyline').count()).toBe(2);
+  });
+
+  it('stops a run with the Stop button and frees the partial model', async () => {
+    const before = await page.evaluate(() => document.getElementById('memory')!.textContent);
+    await page.fill('#train-epochs', '20');
+    await page.click('#train-start', { noWaitAfter: true });
+    await page.click('#train-stop', { noWaitAfter: true });
+    await page.waitForFunction(() => window.airbenchPage.training?.status !== 'running', null, { timeout: 60_000, polling: 500 });
+    expect((await state()).training!.status).toBe('stopped');
+    expect(await page.textContent('#train-status')).toMatch(/stopped after 0 epoch/);
+    expect(await page.evaluate(() => document.getElementById('memory')!.textContent)).toBe(before);
+  });
+
+  it('classifies the test images with the model trained in Node, as Node does', async () => {
+    const { node } = await state();
+    expect(node).toMatchObject({ accuracy: built.model.accuracy, images: 400, tta: 1 });
+    const classification = await classifyInPage(page, 120_000);
+    expect(classification!.images).toBe(400);
+    expect(classification!.accuracy).toBeGreaterThan(0.2);
+    // WebGL's float32 and TensorFlow's differ in rounding: a borderline image or two may change class, no more.
+    expect(Math.abs(classification!.accuracy - node!.accuracy)).toBeLessThanOrEqual(0.01);
+    expect(await page.locator('#classify-grid figure').count()).toBe(24);
+  });
+
+  it('renders: a full-page screenshot is not blank', async () => {
+    const png = PNG.sync.read(await page.screenshot({ fullPage: true }));
+    const colours = new Set<number>();
+    let dark = 0;
+    for (let i = 0; i < png.data.length; i += 4) {
+      const [r, g, b] = [png.data[i]!, png.data[i + 1]!, png.data[i + 2]!];
+      colours.add((r << 16) | (g << 8) | b);
+      if (r + g + b < 384) dark++;
+    }
+    expect(png.width).toBe(1000);
+    expect(colours.size).toBeGreaterThan(1000); // thumbnails, text, curves
+    expect(dark / (png.width * png.height)).toBeGreaterThan(0.01);
+  });
+});
