@@ -117,10 +117,13 @@ describe('the page in headless Chromium', () => {
     const training = await trainInPage(page, { widths: [8, 16, 16], images: 600, epochs: 2, batchSize: 100 }, 170_000);
     expect(training!.status, training!.error).toBe('done');
     expect(training!.epochs.map((e) => e.epoch)).toEqual([0, 1]);
-    // Chance is 10%; on 400 test images its spread is 1.5 points.
-    expect(training!.epochs.at(-1)!.valAcc).toBeGreaterThan(0.13);
+    // Chance is 10%, with a spread of 1.5 points on 400 images; 12.5% is 1.7 spreads above it. Twelve steps
+    // of 100 images at airbench's per-image learning rate reach only ~15% (a longer run in the page goes on).
+    expect(training!.epochs.at(-1)!.valAcc).toBeGreaterThan(0.125);
     expect(training!.epochs.every((e) => e.imagesPerSecond > 0)).toBe(true);
     expect(training!.result!.tensorsAfter).toBe(training!.result!.tensorsBefore);
+    const last = training!.epochs.at(-1)!;
+    process.stderr.write(`[browser] ${(await state()).backend}: tab training ${last.imagesPerSecond.toFixed(1)} images/s, test accuracy ${(last.valAcc! * 100).toFixed(1)}%\n`);
     expect(await page.locator('#epochs tbody tr').count()).toBe(2);
     expect(await page.locator('#curves polyline').count()).toBe(2);
   });
@@ -143,6 +146,7 @@ describe('the page in headless Chromium', () => {
     expect(classification!.images).toBe(400);
     expect(classification!.accuracy).toBeGreaterThan(0.2);
     // WebGL's float32 and TensorFlow's differ in rounding: a borderline image or two may change class, no more.
+    process.stderr.write(`[browser] Node model (TTA ${classification!.tta}) on ${classification!.images} test images: ${(classification!.accuracy * 100).toFixed(2)}% in the page, ${(node!.accuracy * 100).toFixed(2)}% in Node\n`);
     expect(Math.abs(classification!.accuracy - node!.accuracy)).toBeLessThanOrEqual(0.01);
     expect(await page.locator('#classify-grid figure').count()).toBe(24);
   });
