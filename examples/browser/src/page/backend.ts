@@ -22,6 +22,9 @@ export async function pickBackend(order: readonly string[] = BROWSER_BACKENDS): 
     try {
       if (await tf.setBackend(name)) {
         await tf.ready();
+        // Shapes as uniforms: one compiled WebGL program per op instead of one per op and shape. Compiling is
+        // the slow part of a short run, and very slow on a software GPU (SwiftShader).
+        if (name === 'webgl') tf.env().set('WEBGL_USE_SHAPES_UNIFORMS', true);
         return { name, tried };
       }
     } catch {
