@@ -3,7 +3,6 @@
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import * as tf from '@tensorflow/tfjs-core';
 import { build, preview } from 'vite';
 import { selectBackend } from '@airbench-ts-example/backend';
 import { classifyInPage, openPage, pageState, trainInPage } from './drive';
@@ -73,7 +72,6 @@ async function buildPage(out: string, options: Options, say: (line: string, json
   if (options.model !== undefined) {
     const backend = await selectBackend({ log: (line) => process.stderr.write(`${line}\n`) });
     model = await exportModel(options.model, out, test, backend.name);
-    if (tf.memory().numTensors !== 0) process.stderr.write(`warning: ${tf.memory().numTensors} tensors still allocated\n`);
   }
   const seconds = (performance.now() - started) / 1000;
   say(
