@@ -10,8 +10,14 @@ const conditions = process.env.TEST_DIST ? [] : ['@airbench-ts/source'];
  * The vitest project every package and example uses: node, test/ folder, our
  * conditions. `data: true` for projects whose tests read CIFAR-10: it is found
  * or fetched once before they start (vitest.data-setup.ts).
+ *
+ * `heavy: true` for projects whose test files train real networks (1.5–2.3 GB
+ * of resident memory each, with their child processes): vitest runs their files
+ * one at a time, after the other projects' files, which run two at a time
+ * (`npm test` passes --maxWorkers 2). Two heavy files side by side took the
+ * suite to 3.6 GB, over its 3 GB budget; the light ones pair up within it.
  */
-export function projectConfig(name: string, test: UserWorkspaceConfig['test'] = {}, options: { data?: boolean } = {}) {
+export function projectConfig(name: string, test: UserWorkspaceConfig['test'] = {}, options: { data?: boolean; heavy?: boolean } = {}) {
   return defineProject({
     resolve: { conditions: [...conditions, 'import', 'module', 'node', 'default'] },
     ssr: { resolve: { conditions: [...conditions, 'import', 'module', 'node', 'default'] } },
@@ -22,6 +28,7 @@ export function projectConfig(name: string, test: UserWorkspaceConfig['test'] = 
       // Set-up that loads data or trains gets the same budget as a test.
       ...(test.testTimeout ? { hookTimeout: test.testTimeout } : {}),
       ...test,
+      ...(options.heavy ? { poolOptions: { forks: { singleFork: true } } } : {}),
       globalSetup: [
         ...(options.data ? [fileURLToPath(new URL('./vitest.data-setup.ts', import.meta.url))] : []),
         ...[test.globalSetup ?? []].flat(),

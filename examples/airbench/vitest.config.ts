@@ -1,3 +1,3 @@
 import { projectConfig } from '../../vitest.shared';
 
-export default projectConfig('example-airbench', { testTimeout: 120_000 }, { data: true });
+export default projectConfig('example-airbench', { testTimeout: 120_000 }, { data: true, heavy: true });

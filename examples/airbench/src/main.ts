@@ -52,7 +52,8 @@ export async function main(argv: string[]): Promise<number> {
   const whitening = normalizeImages(data.train, { count: config.whiteningImages, ...stats });
   // Batches of 500: on 2 CPU cores TTA evaluation ran 1.8× faster per image than at 2,000 (bench:airbench
   // --eval-batch), and holds a quarter of the activations.
-  const test = new CifarLoader(data.test, { batchSize: 500, ...stats });
+  const test = new CifarLoader(data.test, { batchSize: 500, ...(options.testSubset ? { subset: options.testSubset } : {}), ...stats });
+  const testSize = test.size;
 
   const overrides = {
     ...(options.dataset === 'cifar100' ? { dataset: options.dataset } : {}),
@@ -61,7 +62,9 @@ export async function main(argv: string[]): Promise<number> {
     // fp32 runs keep the key they had before precision existed, so their --out files still resume.
     ...(options.precision !== 'fp32' ? { precision: options.precision } : {}),
   };
-  const key = { variant: config.name, ...overrides, epochs: config.epochs, trainSize, tta: config.tta, backend: backend.name };
+  // A run on a test subset has its own key; full-test-set records leave testSize out, as before it existed.
+  const testKey = testSize < data.test.length ? { testSize } : {};
+  const key = { variant: config.name, ...overrides, epochs: config.epochs, trainSize, ...testKey, tta: config.tta, backend: backend.name };
   const done = options.out ? completedRuns(options.out, key) : new Map<number, RunRecord>();
   const records: RunRecord[] = [];
   // With --json, stdout carries one JSON line per run and the table goes to stderr.
@@ -116,6 +119,7 @@ export async function main(argv: string[]): Promise<number> {
         epochs: config.epochs,
         trainSubset: options.trainSubset ?? null,
         trainSize,
+        ...testKey,
         tta: config.tta,
         ttaValAcc: evaluation.accuracy,
         valAcc: last.valAcc ?? NaN,

@@ -15,6 +15,8 @@ Options:
   --seed <s>                      first seed (default 0)
   --epochs <e>                    override the variant's epochs (94: 9.9)
   --train-subset <n>              train on the first n training images, in dataset order
+  --test-subset <n>               evaluate on the first n test images (default: all 10,000); for quick runs,
+                                  the accuracy is then over n images only
   --tta <0|1|2>                   test-time augmentation level (default: the variant's, 2)
   --precision <fp32|bf16>         arithmetic of the convolutions (default fp32); bf16 needs the native backend on a
                                   CPU with AVX512-BF16/AMX, elsewhere it computes in fp32
@@ -37,6 +39,7 @@ export interface Options {
   seed: number;
   epochs?: number;
   trainSubset?: number;
+  testSubset?: number;
   tta?: 0 | 1 | 2;
   precision: Precision;
   backend?: string;
@@ -66,6 +69,7 @@ export function parseOptions(argv: string[]): Options | { exit: number } {
         seed: { type: 'string', default: '0' },
         epochs: { type: 'string' },
         'train-subset': { type: 'string' },
+        'test-subset': { type: 'string' },
         tta: { type: 'string' },
         precision: { type: 'string', default: 'fp32' },
         backend: { type: 'string' },
@@ -115,6 +119,11 @@ export function parseOptions(argv: string[]): Options | { exit: number } {
     const subset = integer(values['train-subset'], 1);
     if (subset === null || subset > 50_000) return refuse(`--train-subset must be an integer in [1, 50000], not '${values['train-subset']}'.`);
     options.trainSubset = subset;
+  }
+  if (values['test-subset'] !== undefined) {
+    const subset = integer(values['test-subset'], 1);
+    if (subset === null || subset > 10_000) return refuse(`--test-subset must be an integer in [1, 10000], not '${values['test-subset']}'.`);
+    options.testSubset = subset;
   }
   if (values.tta !== undefined) {
     if (!['0', '1', '2'].includes(values.tta)) return refuse(`--tta must be 0, 1 or 2, not '${values.tta}'.`);

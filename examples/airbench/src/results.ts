@@ -16,6 +16,8 @@ export interface RunRecord {
   epochs: number;
   trainSubset: number | null;
   trainSize: number;
+  /** Test images evaluated when --test-subset cut them; absent for the whole test set. */
+  testSize?: number;
   tta: number;
   ttaValAcc: number;
   valAcc: number;
@@ -31,7 +33,7 @@ export interface RunRecord {
   history?: EpochRecord[];
 }
 
-export type RunKey = Pick<RunRecord, 'variant' | 'dataset' | 'widths' | 'batchSize' | 'epochs' | 'trainSize' | 'tta' | 'backend'>;
+export type RunKey = Pick<RunRecord, 'variant' | 'dataset' | 'widths' | 'batchSize' | 'epochs' | 'trainSize' | 'testSize' | 'tta' | 'backend'>;
 
 // A field a record leaves out means the default, so older files still resume.
 const sameKey = (a: RunKey, b: RunKey) =>
@@ -41,6 +43,7 @@ const sameKey = (a: RunKey, b: RunKey) =>
   (a.batchSize ?? null) === (b.batchSize ?? null) &&
   a.epochs === b.epochs &&
   a.trainSize === b.trainSize &&
+  (a.testSize ?? null) === (b.testSize ?? null) &&
   a.tta === b.tta &&
   a.backend === b.backend;
 

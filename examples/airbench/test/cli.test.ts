@@ -34,6 +34,7 @@ describe('flags are checked before any work', () => {
     [['--save', ''], /--save must name a directory/],
     [['--epochs', '0'], /--epochs must be a positive number, not '0'/],
     [['--train-subset', '60000'], /--train-subset must be an integer in \[1, 50000\]/],
+    [['--test-subset', '0'], /--test-subset must be an integer in \[1, 10000\]/],
     [['--tta', '3'], /--tta must be 0, 1 or 2/],
     [['--backend', 'tpu'], /--backend must be one of auto, node-gpu, node, wasm, cpu/],
     [['--bogus'], /Unknown option '--bogus'/],
@@ -51,7 +52,7 @@ describe('flags are checked before any work', () => {
   });
 
   it('accepts the documented flags', () => {
-    expect(parseOptions(['--variant', '96-legacy', '--runs', '3', '--seed', '5', '--epochs', '2.5', '--train-subset', '10000', '--tta', '1', '--precision', 'bf16', '--json', ...tiny, '--dataset', 'cifar100'])).toEqual({
+    expect(parseOptions(['--variant', '96-legacy', '--runs', '3', '--seed', '5', '--epochs', '2.5', '--train-subset', '10000', '--test-subset', '500', '--tta', '1', '--precision', 'bf16', '--json', ...tiny, '--dataset', 'cifar100'])).toEqual({
       variant: '96-legacy',
       dataset: 'cifar100',
       widths: [16, 32, 32],
@@ -60,6 +61,7 @@ describe('flags are checked before any work', () => {
       seed: 5,
       epochs: 2.5,
       trainSubset: 10000,
+      testSubset: 500,
       tta: 1,
       precision: 'bf16',
       json: true,
@@ -81,7 +83,7 @@ describe('Ctrl-C', () => {
   it('stops cleanly on Ctrl-C during the final evaluation: exit 130, the run not recorded', async () => {
     const out = join(work, 'interrupted.jsonl');
     const cli = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
-    const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=@airbench-ts/source', cli, '--epochs', '0.5', '--train-subset', '1024', '--tta', '2', '--out', out, ...tiny], {
+    const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=@airbench-ts/source', cli, '--epochs', '0.5', '--train-subset', '1024', '--test-subset', '2500', '--tta', '2', '--out', out, ...tiny], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
@@ -105,23 +107,24 @@ describe('a short run end to end, and resuming', () => {
   it('prints one JSON line per run, appends it to --out, and skips it when run again', async () => {
     const out = join(work, 'runs.jsonl');
     const saved = join(work, 'models');
-    const argv = ['--epochs', '0.5', '--train-subset', '2048', '--tta', '0', '--json', '--out', out, '--save', saved, ...tiny];
+    const argv = ['--epochs', '0.5', '--train-subset', '2048', '--test-subset', '1000', '--tta', '0', '--json', '--out', out, '--save', saved, ...tiny];
     const stdout = capture('stdout');
     const err = capture('stderr');
     expect(await main(argv)).toBe(0);
     stdout.restore();
     err.restore();
     const record = JSON.parse(stdout.text().trim().split('\n').pop()!);
-    expect(record).toMatchObject({ variant: 'airbench94', seed: 0, epochs: 0.5, trainSubset: 2048, trainSize: 2048, tta: 0, widths: [16, 32, 32], batchSize: 256 });
+    expect(record).toMatchObject({ variant: 'airbench94', seed: 0, epochs: 0.5, trainSubset: 2048, trainSize: 2048, testSize: 1000, tta: 0, widths: [16, 32, 32], batchSize: 256 });
     for (const key of ['ttaValAcc', 'valAcc', 'trainSeconds', 'evalSeconds', 'seconds']) expect(typeof record[key]).toBe('number');
     expect(record.ttaValAcc).toBeGreaterThanOrEqual(0);
     expect(record.ttaValAcc).toBeLessThanOrEqual(1);
     expect(err.text()).toMatch(/^backend: /m);
     expect(readFileSync(out, 'utf8').trim().split('\n')).toHaveLength(1);
-    // --save: the model on disk is the one that was evaluated (same test accuracy, same config).
+    // --save: the model on disk is the one that was evaluated (same test accuracy on the same 1,000 images, same config).
     const model = await loadModel(join(saved, 'seed-0'));
     const { test } = await loadCifar10({ progress: false });
-    const evaluation = await evaluate(model, new CifarLoader(test, { batchSize: 500 }), { tta: 0 });
+    const evaluation = await evaluate(model, new CifarLoader(test, { batchSize: 500, subset: 1000 }), { tta: 0 });
+    expect(evaluation.count).toBe(1000);
     expect(model.config.widths).toEqual([16, 32, 32]);
     expect(evaluation.accuracy).toBeCloseTo(record.ttaValAcc, 6);
     disposeModel(model);
@@ -144,6 +147,16 @@ describe('a short run end to end, and resuming', () => {
     const error = await main(['--dataset', 'cifar100', '--data-dir', empty, ...tiny]).catch((e: Error) => e);
     err.restore();
     expect(String(error)).toMatch(/CIFAR-100 from dataDir .*train\.bin is missing.*cifar-100-binary\.tar\.gz/);
+  });
+
+  it('resumes only runs evaluated on the same test images', () => {
+    const out = join(work, 'subsets.jsonl');
+    const record = { variant: 'airbench94', seed: 0, epochs: 1, trainSubset: null, trainSize: 1, tta: 0, backend: 'cpu' };
+    writeFileSync(out, `${JSON.stringify(record)}\n${JSON.stringify({ ...record, seed: 1, testSize: 500 })}\n`);
+    const key = { variant: 'airbench94', epochs: 1, trainSize: 1, tta: 0, backend: 'cpu' };
+    expect([...completedRuns(out, key).keys()]).toEqual([0]); // the whole test set: records without testSize
+    expect([...completedRuns(out, { ...key, testSize: 500 }).keys()]).toEqual([1]);
+    expect([...completedRuns(out, { ...key, testSize: 1000 }).keys()]).toEqual([]);
   });
 
   it('names a damaged --out line instead of guessing', () => {

@@ -13,7 +13,8 @@ import { parseOptions } from '../src/options';
 // the page built and served by `npm run browser` (child processes), Debian's
 // Chromium driven headless by playwright-core. Headless Chromium has no WebGPU
 // adapter, so the page picks WebGL (SwiftShader, on the CPU): the training here
-// is a narrow one (8/16/16 channels, 600 images, 1 epoch) to fit the suite.
+// is a narrow one (8/16/16 channels, 600 images, 1 epoch) to fit the suite;
+// 200 test images keep the evaluations in the page to seconds.
 const work = mkdtempSync(join(tmpdir(), 'browser-example-'));
 const root = fileURLToPath(new URL('../../..', import.meta.url));
 
@@ -41,12 +42,12 @@ beforeAll(async () => {
   const models = join(work, 'models');
   const started = performance.now();
   const lap = (what: string) => process.stderr.write(`[browser] ${what}: ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
-  const trained = await run('examples/airbench/src/cli.ts', ['--widths', '8,16,16', '--batch-size', '256', '--epochs', '2', '--train-subset', '4096', '--tta', '1', '--save', models, '--json']);
+  const trained = await run('examples/airbench/src/cli.ts', ['--widths', '8,16,16', '--batch-size', '256', '--epochs', '2', '--train-subset', '4096', '--test-subset', '200', '--tta', '1', '--save', models, '--json']);
   expect(trained.status, trained.stderr).toBe(0);
   lap('model trained in Node');
-  // The page, with 600 training and 400 test images and that model (TTA 1: the image and its mirror) beside it.
+  // The page, with 600 training and 200 test images and that model (TTA 1: the image and its mirror) beside it.
   const out = join(work, 'dist');
-  const build = await run('examples/browser/src/cli.ts', ['build', '--out', out, '--train-images', '600', '--test-images', '400', '--model', join(models, 'seed-0'), '--json']);
+  const build = await run('examples/browser/src/cli.ts', ['build', '--out', out, '--train-images', '600', '--test-images', '200', '--model', join(models, 'seed-0'), '--json']);
   expect(build.status, build.stderr).toBe(0);
   built = JSON.parse(build.stdout.trim().split('\n').pop()!);
   lap('page built');
@@ -95,7 +96,7 @@ describe('the page in headless Chromium', () => {
     const s = await state();
     expect(s.error).toBeUndefined();
     expect(['webgpu', 'webgl']).toContain(s.backend); // not the plain-JS fallback: headless Chromium has WebGL
-    expect(s.data).toMatchObject({ train: 600, test: 400 });
+    expect(s.data).toMatchObject({ train: 600, test: 200 });
     expect(await page.textContent('#backend')).toContain(s.backend!);
   });
 
@@ -122,15 +123,29 @@ describe('the page in headless Chromium', () => {
     const training = await trainInPage(page, { widths: [8, 16, 16], images: 600, epochs: 1, batchSize: 100 }, 170_000);
     expect(training!.status, training!.error).toBe('done');
     expect(training!.epochs.map((e) => e.epoch)).toEqual([0]);
-    // Chance is 10%, with a spread of 1.5 points on 400 images; 12.5% is 1.7 spreads above it. Six steps of
-    // 100 images at airbench's per-image learning rate reach ~15% (a longer run in the page goes on from there).
-    expect(training!.epochs.at(-1)!.valAcc).toBeGreaterThan(0.125);
+    // Six steps of 100 images at airbench's per-image learning rate reach 16% on these 200 test images (a longer
+    // run in the page goes on from there); chance is 10%, with a spread of 2.1 points on 200 images.
+    expect(training!.epochs.at(-1)!.valAcc).toBeGreaterThan(0.13);
     expect(training!.epochs.every((e) => e.imagesPerSecond > 0)).toBe(true);
     expect(training!.result!.tensorsAfter).toBe(training!.result!.tensorsBefore);
     const last = training!.epochs.at(-1)!;
     process.stderr.write(`[browser] ${(await state()).backend}: tab training ${last.imagesPerSecond.toFixed(1)} images/s, test accuracy ${(last.valAcc! * 100).toFixed(1)}%\n`);
     expect(await page.locator('#epochs tbody tr').count()).toBe(1);
     expect(await page.locator('#curves polyline').count()).toBe(2);
+  });
+
+  // Before the Stop test: in headless Chromium's WebGL (SwiftShader) the first classification after a stopped
+  // run took 25 s instead of 6 (later ones 6 again); see the example's README.
+  it('classifies the test images with the model trained in Node, as Node does', async () => {
+    const { node } = await state();
+    expect(node).toMatchObject({ accuracy: built.model.accuracy, images: 200, tta: 1 });
+    const classification = await classifyInPage(page, 120_000);
+    expect(classification!.images).toBe(200);
+    expect(classification!.accuracy).toBeGreaterThan(0.2);
+    // WebGL's float32 and TensorFlow's differ in rounding: a borderline image or two may change class, no more.
+    process.stderr.write(`[browser] Node model (TTA ${classification!.tta}) on ${classification!.images} test images: ${(classification!.accuracy * 100).toFixed(2)}% in the page, ${(node!.accuracy * 100).toFixed(2)}% in Node (${classification!.seconds.toFixed(1)} s in the page)\n`);
+    expect(Math.abs(classification!.accuracy - node!.accuracy)).toBeLessThanOrEqual(0.01);
+    expect(await page.locator('#classify-grid figure').count()).toBe(24);
   });
 
   it('stops a run with the Stop button and frees the partial model', async () => {
@@ -142,18 +157,6 @@ describe('the page in headless Chromium', () => {
     expect((await state()).training!.status).toBe('stopped');
     expect(await page.textContent('#train-status')).toMatch(/stopped after 0 epoch/);
     expect(await page.evaluate(() => document.getElementById('memory')!.textContent)).toBe(before);
-  });
-
-  it('classifies the test images with the model trained in Node, as Node does', async () => {
-    const { node } = await state();
-    expect(node).toMatchObject({ accuracy: built.model.accuracy, images: 400, tta: 1 });
-    const classification = await classifyInPage(page, 120_000);
-    expect(classification!.images).toBe(400);
-    expect(classification!.accuracy).toBeGreaterThan(0.2);
-    // WebGL's float32 and TensorFlow's differ in rounding: a borderline image or two may change class, no more.
-    process.stderr.write(`[browser] Node model (TTA ${classification!.tta}) on ${classification!.images} test images: ${(classification!.accuracy * 100).toFixed(2)}% in the page, ${(node!.accuracy * 100).toFixed(2)}% in Node\n`);
-    expect(Math.abs(classification!.accuracy - node!.accuracy)).toBeLessThanOrEqual(0.01);
-    expect(await page.locator('#classify-grid figure').count()).toBe(24);
   });
 
   it('renders: a full-page screenshot is not blank', async () => {

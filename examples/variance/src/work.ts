@@ -23,6 +23,12 @@ export interface WorkOptions {
 
 /** Starts the worker processes and shows progress until no run is left (or Ctrl-C). Returns the exit code. */
 export async function workWithProgress(store: RunStore, experiment: Experiment, options: WorkOptions): Promise<number> {
+  const counts = await store.counts(experiment);
+  if (counts.pending + counts.running === 0) {
+    // Nothing to claim: no worker process (each loads TensorFlow, seconds of start-up for nothing).
+    process.stderr.write(`experiment '${experiment.name}': ${counts.done} done, ${counts.failed} failed, 0 left\n`);
+    return 0;
+  }
   // TensorFlow sizes its thread pools to every core in each process: W workers
   // on C cores would run W × C threads and spend half the time in the kernel
   // (measured: 50% system time with 3 workers on 2 cores). Give each worker its
@@ -43,7 +49,6 @@ export async function workWithProgress(store: RunStore, experiment: Experiment, 
   };
   process.on('SIGINT', onSignal);
 
-  const counts = await store.counts(experiment);
   const total = counts.pending + counts.running + counts.done + counts.failed;
   const bar = process.stderr.isTTY && !options.json ? new SingleBar({ format: `${experiment.name} [{bar}] {value}/{total} runs | {failed} failed | ETA {eta_formatted}`, stream: process.stderr, etaBuffer: 20 }) : null;
   bar?.start(total, counts.done, { failed: counts.failed });
@@ -61,7 +66,10 @@ export async function workWithProgress(store: RunStore, experiment: Experiment, 
   let finished = false;
   const exitCodes = pool.done.finally(() => (finished = true));
   while (!finished) {
-    await new Promise((resolve) => setTimeout(resolve, 1000));
+    // Every second, or at once when the last worker exits.
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([new Promise((resolve) => (timer = setTimeout(resolve, 1000))), exitCodes]);
+    clearTimeout(timer);
     const now = await store.counts(experiment);
     bar?.update(now.done, { failed: now.failed });
     await seenDone();

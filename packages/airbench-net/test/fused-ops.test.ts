@@ -2,9 +2,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Cifar10 } from '@airbench-ts/cifar-data';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { batchNormTraining, batchNormTrainingGrad, conv2d, gelu } from '../src/fused-ops';
-import { disposeModel, evaluate, forward, makeConfig, makeNet, train, initWhitening } from '../src/index';
+import { disposeModel, forward, makeConfig, makeNet, initWhitening } from '../src/index';
 import { useFastestBackend } from './backend';
-import { cifar10, testLoader, trainLoader, whiteningImages } from './data';
+import { cifar10, whiteningImages } from './data';
 
 // The fused kernels (native backend) against the same maths in plain tfjs ops, on
 // activations of real CIFAR-10 images (the whitening conv's output of a real net).
@@ -104,24 +104,5 @@ describe('conv2d precision', () => {
       expect(error).toBeLessThan(1e-2);
     }
     tf.dispose([filter, lossWeights, ...fp32, ...bf16]);
-  });
-
-  it('a tiny airbench94 trains in bf16 to clearly above chance, like fp32 from the same seed, and leaks no tensor', async () => {
-    const whitening = whiteningImages(set, 1024);
-    const accuracy = async (precision: 'fp32' | 'bf16') => {
-      const config = makeConfig('airbench94', { widths: [16, 32, 32], batchSize: 256, epochs: 4, whiteningImages: 1024, precision });
-      const before = tf.memory().numTensors;
-      const { model } = await train(config, { train: trainLoader(set, 2048, 256), whitening }, { seed: 7 });
-      const variables = Object.keys(model.params).length + Object.keys(model.buffers).length;
-      expect(tf.memory().numTensors).toBe(before + variables);
-      const result = await evaluate(model, testLoader(set, 1000), { tta: 2 });
-      disposeModel(model);
-      return result.accuracy;
-    };
-    const [bf16, fp32] = [await accuracy('bf16'), await accuracy('fp32')];
-    whitening.dispose();
-    expect(bf16).toBeGreaterThan(0.25); // chance is 0.10
-    // 1,000 test images: a binomial std of ~1.4 points; bf16 rounding must not cost more than a few.
-    expect(Math.abs(bf16 - fp32)).toBeLessThan(0.05);
   });
 });

@@ -36,6 +36,19 @@ describe('train (tiny airbench94 on real CIFAR-10 images)', () => {
     expect(first.history.at(-1)!.valAcc).toBeGreaterThan(0.2);
   });
 
+  it('trains in bf16 (conv2d precision) to clearly above chance, like fp32 from the same seed, and leaks no tensor', async () => {
+    // `first` is the fp32 twin: same config, data and seed. On a backend without bf16 kernels it computes in fp32.
+    const before = tf.memory().numTensors;
+    const { model } = await train(makeConfig(config, { precision: 'bf16' }), { train: trainLoader(set, 2048, 256), whitening }, { seed: 7 });
+    const variables = Object.keys(model.params).length + Object.keys(model.buffers).length;
+    expect(tf.memory().numTensors).toBe(before + variables);
+    const [bf16, fp32] = [await evaluate(model, testLoader(set, 1000), { tta: 2 }), await evaluate(first.model, testLoader(set, 1000), { tta: 2 })];
+    disposeModel(model);
+    expect(bf16.accuracy).toBeGreaterThan(0.25); // chance is 0.10
+    // 1,000 test images: a binomial std of ~1.4 points; bf16 rounding must not cost more than a few.
+    expect(Math.abs(bf16.accuracy - fp32.accuracy)).toBeLessThan(0.05);
+  });
+
   it('leaks no tensor: only the model’s variables remain', () => {
     const variables = Object.keys(first.model.params).length + Object.keys(first.model.buffers).length;
     expect(tf.memory().numTensors).toBe(startTensors + variables);
