@@ -11,9 +11,10 @@ let set: Cifar10;
 let whitening: tf.Tensor4D;
 let first: TrainResult;
 let startTensors: number;
+let backend: string;
 
 beforeAll(async () => {
-  await useFastestBackend();
+  backend = await useFastestBackend();
   set = await cifar10();
   whitening = whiteningImages(set, 1024);
   startTensors = tf.memory().numTensors;
@@ -36,17 +37,23 @@ describe('train (tiny airbench94 on real CIFAR-10 images)', () => {
     expect(first.history.at(-1)!.valAcc).toBeGreaterThan(0.2);
   });
 
-  it('trains in bf16 (conv2d precision) to clearly above chance, like fp32 from the same seed, and leaks no tensor', async () => {
-    // `first` is the fp32 twin: same config, data and seed. On a backend without bf16 kernels it computes in fp32.
-    const before = tf.memory().numTensors;
-    const { model } = await train(makeConfig(config, { precision: 'bf16' }), { train: trainLoader(set, 2048, 256), whitening }, { seed: 7 });
-    const variables = Object.keys(model.params).length + Object.keys(model.buffers).length;
-    expect(tf.memory().numTensors).toBe(before + variables);
-    const [bf16, fp32] = [await evaluate(model, testLoader(set, 1000), { tta: 2 }), await evaluate(first.model, testLoader(set, 1000), { tta: 2 })];
-    disposeModel(model);
-    expect(bf16.accuracy).toBeGreaterThan(0.25); // chance is 0.10
-    // 1,000 test images: a binomial std of ~1.4 points; bf16 rounding must not cost more than a few.
-    expect(Math.abs(bf16.accuracy - fp32.accuracy)).toBeLessThan(0.05);
+  it('trains in bf16 (conv2d precision): losses within bf16 rounding of fp32 from the same seed, and nothing leaks', async () => {
+    // Two short twins (2 epochs of 1,024 images): the precision reaches the convolutions (the losses differ on the
+    // native backend) and the training stays faithful to fp32. Elsewhere bf16 computes in fp32.
+    const short = makeConfig(config, { epochs: 2 });
+    const losses = async (precision: 'fp32' | 'bf16') => {
+      const before = tf.memory().numTensors;
+      const result = await train(makeConfig(short, { precision }), { train: trainLoader(set, 1024, 256), whitening }, { seed: 7 });
+      disposeModel(result.model);
+      expect(tf.memory().numTensors).toBe(before);
+      return result.history.map((h) => h.trainLoss);
+    };
+    const [fp32, bf16] = [await losses('fp32'), await losses('bf16')];
+    expect(bf16).toHaveLength(2);
+    // Measured on AMX: 3e-5 and 2e-4 relative; bf16 rounding is ~4e-3 a product.
+    bf16.forEach((loss, epoch) => expect(Math.abs(loss - fp32[epoch]!) / fp32[epoch]!).toBeLessThan(0.005));
+    expect(bf16[1]).toBeLessThan(bf16[0]!); // it learns
+    if (backend === 'tensorflow') expect(bf16).not.toEqual(fp32);
   });
 
   it('leaks no tensor: only the model’s variables remain', () => {
