@@ -73,7 +73,7 @@ describe('run, then report (SQLite)', () => {
     const again = await run(args);
     expect(again.status).toBe(0);
     expect(again.stderr).toMatch(/0 new run\(s\) queued of 8/);
-    expect(again.stderr).toMatch(/8 done, 0 failed, 0 left/); // and no worker started for nothing
+    expect(again.stderr).toMatch(/8 done, 0 failed, 0 left/);
     expect(again.stdout.trim()).toBe('');
   });
 
