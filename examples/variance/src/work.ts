@@ -24,9 +24,10 @@ export interface WorkOptions {
 /** Starts the worker processes and shows progress until no run is left (or Ctrl-C). Returns the exit code. */
 export async function workWithProgress(store: RunStore, experiment: Experiment, options: WorkOptions): Promise<number> {
   const counts = await store.counts(experiment);
+  const summarise = (c: typeof counts) => process.stderr.write(`experiment '${experiment.name}': ${c.done} done, ${c.failed} failed, ${c.pending + c.running} left\n`);
   if (counts.pending + counts.running === 0) {
     // Nothing to claim: no worker process (each loads TensorFlow, seconds of start-up for nothing).
-    process.stderr.write(`experiment '${experiment.name}': ${counts.done} done, ${counts.failed} failed, 0 left\n`);
+    summarise(counts);
     return 0;
   }
   // TensorFlow sizes its thread pools to every core in each process: W workers
@@ -78,7 +79,7 @@ export async function workWithProgress(store: RunStore, experiment: Experiment, 
   process.off('SIGINT', onSignal);
   const codes = await exitCodes;
   const final = await store.counts(experiment);
-  process.stderr.write(`experiment '${experiment.name}': ${final.done} done, ${final.failed} failed, ${final.pending + final.running} left\n`);
+  summarise(final);
   if (interrupted) return 130;
   return codes.every((code) => code === 0) ? 0 : 1;
 }
