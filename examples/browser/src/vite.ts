@@ -13,6 +13,9 @@ export function viteConfig(out: string, port = 5173): InlineConfig {
     configFile: false,
     logLevel: 'warn',
     base: './',
+    // A multi-page app to Vite: a missing file is a 404, not index.html (the SPA fallback), so a page built
+    // without --model finds no node.json instead of failing to parse the HTML as JSON.
+    appType: 'mpa',
     resolve: { conditions: ['@airbench-ts/source', 'module', 'browser', 'development|production'] },
     build: { outDir: out, emptyOutDir: true, chunkSizeWarningLimit: 4096 },
     preview: { port, strictPort: port !== 0, host: '127.0.0.1' },

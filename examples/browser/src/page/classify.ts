@@ -27,7 +27,8 @@ export interface Classification {
 /** The exported model's Node figure, or null when the page was built without --model. */
 export async function findModel(base: URL): Promise<NodeFigure | null> {
   const response = await fetch(new URL('node.json', base));
-  return response.ok ? ((await response.json()) as NodeFigure) : null;
+  // A server with a single-page fallback answers a missing file with index.html: only JSON is a model.
+  return response.ok && response.headers.get('content-type')?.includes('json') ? ((await response.json()) as NodeFigure) : null;
 }
 
 export async function classifyTestImages(base: URL, test: ImageSplit): Promise<Classification> {
