@@ -29,6 +29,7 @@ export function projectConfig(name: string, test: UserWorkspaceConfig['test'] = 
       ...(test.testTimeout ? { hookTimeout: test.testTimeout } : {}),
       ...test,
       ...(options.heavy ? { poolOptions: { forks: { singleFork: true } } } : {}),
+      deps: { optimizer: { ssr: { enabled: true, include: ['@tensorflow/tfjs-core', '@tensorflow/tfjs-core/dist/register_all_gradients', '@tensorflow/tfjs-backend-cpu'] } } },
       globalSetup: [
         ...(options.data ? [fileURLToPath(new URL('./vitest.data-setup.ts', import.meta.url))] : []),
         ...[test.globalSetup ?? []].flat(),
