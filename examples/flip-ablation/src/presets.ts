@@ -32,7 +32,7 @@ export const PRESETS = {
   cpu: { widths: [32, 64, 64], batchSize: 250, trainSubset: 5000, testSubset: 10_000, tta: 0, budgets: [4, 8, 12, 16], vggWidth: 0.25 },
   full: { widths: [64, 256, 256], batchSize: 1024, trainSubset: 50_000, testSubset: 10_000, tta: 2, budgets: [9.9], vggWidth: 1 },
   '10k': { widths: [64, 256, 256], batchSize: 1024, trainSubset: 10_000, testSubset: 10_000, tta: 2, budgets: [9.9], vggWidth: 1 },
-  tiny: { widths: [16, 32, 32], batchSize: 256, trainSubset: 2048, testSubset: 1000, tta: 0, budgets: [1, 2], vggWidth: 0.125 },
+  tiny: { widths: [16, 32, 32], batchSize: 128, trainSubset: 1024, testSubset: 1000, tta: 0, budgets: [1, 2], vggWidth: 0.125 },
 } satisfies Record<string, Preset>;
 
 export type PresetName = keyof typeof PRESETS;

@@ -8,7 +8,7 @@ import { openStore } from '@airbench-ts/run-variance';
 import { parseOptions } from '../src/options';
 
 // The example end to end, as a user runs it: real child processes, a real SQLite
-// file, real CIFAR-10, the tiny preset (a narrow airbench94, 2,048 images, 2
+// file, real CIFAR-10, the tiny preset (a narrow airbench94, 1,024 images, 2
 // epochs, evaluated on the first 1,000 test images: seconds a run).
 const work = mkdtempSync(join(tmpdir(), 'variance-example-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -58,7 +58,7 @@ describe('run, then report (SQLite)', () => {
     const lines = first.output().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
     expect(lines).toHaveLength(3);
     expect(lines[0]).toMatchObject({ experiment: 'tiny-vary-all', backend: expect.any(String), seeds: { model: expect.any(Number), order: expect.any(Number), aug: expect.any(Number) } });
-    expect(lines.every((l) => l.accuracy > 0.15)).toBe(true); // chance is 0.10 (σ ≈ 0.01 on 1,000 images)
+    expect(lines.every((l) => l.accuracy > 0.13)).toBe(true); // chance is 0.10 (σ ≈ 0.01 on 1,000 images); measured 15.5–17.7%
     const db = await openStore(store);
     const runs = await db.runs(await db.getExperiment('tiny-vary-all'));
     expect(runs.map((r) => [r.seeds.model, r.state, r.attempts])).toEqual([[0, 'done', 1], [1, 'done', 1], [2, 'done', 1]]);
