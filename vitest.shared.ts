@@ -29,6 +29,9 @@ export function projectConfig(name: string, test: UserWorkspaceConfig['test'] = 
       ...(test.testTimeout ? { hookTimeout: test.testTimeout } : {}),
       ...test,
       ...(options.heavy ? { poolOptions: { forks: { singleFork: true } } } : {}),
+      // tfjs-core resolves to its ESM build (the `module` field), ~450 files Node cannot load as they are, which
+      // vite-node would run one by one in every test file; pre-bundled once per project, collecting took a quarter
+      // of the time (README: the suite's figures). tfjs-node stays external: Node loads it, and its CJS tfjs-core.
       deps: { optimizer: { ssr: { enabled: true, include: ['@tensorflow/tfjs-core', '@tensorflow/tfjs-core/dist/register_all_gradients', '@tensorflow/tfjs-backend-cpu'] } } },
       globalSetup: [
         ...(options.data ? [fileURLToPath(new URL('./vitest.data-setup.ts', import.meta.url))] : []),
