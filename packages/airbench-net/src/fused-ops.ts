@@ -14,7 +14,7 @@ import { isNativeBackend, registerNativeKernels } from './native-kernels';
 // activation, on a GPU another launch.
 
 /** True when `kernelName` runs as one kernel on the active backend. */
-function hasKernel(kernelName: string): boolean {
+export function hasKernel(kernelName: string): boolean {
   if (isNativeBackend()) registerNativeKernels();
   registerGradients();
   return tf.getKernel(kernelName, tf.getBackend()) !== undefined;
@@ -29,6 +29,29 @@ export function conv2d(x: tf.Tensor4D, filter: tf.Tensor4D, padding: 'same' | 'v
     return tf.engine().runKernel('AirbenchConv2DBf16', { x, filter }, { padding: padding.toUpperCase() }) as tf.Tensor4D;
   }
   return tf.conv2d(x, filter, 1, padding);
+}
+
+/** The gradient of `conv2d` for its input x (of shape `inputShape`), from the output gradient dy. */
+export function conv2dBackpropInput(dy: tf.Tensor4D, filter: tf.Tensor4D, inputShape: [number, number, number, number], padding: 'same' | 'valid', precision: Precision): tf.Tensor4D {
+  if (precision === 'bf16' && hasKernel('AirbenchConv2DBf16BackpropInput')) {
+    return tf.engine().runKernel('AirbenchConv2DBf16BackpropInput', { dy, filter }, { padding: padding.toUpperCase(), inputShape }) as tf.Tensor4D;
+  }
+  return tf.conv2dTranspose(dy, filter, inputShape, 1, padding);
+}
+
+/** The gradient of `conv2d` for its filter (of shape `filterShape`), from the output gradient dy. */
+export function conv2dBackpropFilter(x: tf.Tensor4D, dy: tf.Tensor4D, filterShape: [number, number, number, number], padding: 'same' | 'valid', precision: Precision): tf.Tensor4D {
+  if (precision === 'bf16' && hasKernel('AirbenchConv2DBf16BackpropFilter')) {
+    return tf.engine().runKernel('AirbenchConv2DBf16BackpropFilter', { x, dy }, { padding: padding.toUpperCase(), filterShape }) as tf.Tensor4D;
+  }
+  // tfjs-core has no public op for it; its kernel, as tf.conv2d's own gradient runs it.
+  return tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, { strides: [1, 1], pad: padding, dataFormat: 'NHWC', filterShape }) as tf.Tensor4D;
+}
+
+/** The gradient of a 2×2, stride-2, VALID max-pool for its input: oneDNN's kernel where the backend has it, else tfjs's `MaxPoolGrad` (the same values). */
+export function maxPoolGrad(dy: tf.Tensor4D, input: tf.Tensor4D, output: tf.Tensor4D): tf.Tensor4D {
+  const kernel = hasKernel('AirbenchMaxPoolGrad') ? 'AirbenchMaxPoolGrad' : 'MaxPoolGrad';
+  return tf.engine().runKernel(kernel, { dy, input, output }, { filterSize: 2, strides: 2, pad: 'valid' }) as tf.Tensor4D;
 }
 
 export interface BatchNormTrainingResult {
@@ -70,6 +93,14 @@ export function batchNormTrainingGrad(dy: tf.Tensor4D, x: tf.Tensor4D, mean: tf.
   });
 }
 
+/** [dx, doffset] of `batchNormTraining`: one kernel where the backend has it, else `batchNormTrainingGrad`. */
+export function batchNormTrainingGrads(dy: tf.Tensor4D, x: tf.Tensor4D, mean: tf.Tensor1D, variance: tf.Tensor1D, epsilon: number): [tf.Tensor4D, tf.Tensor1D] {
+  if (hasKernel('AirbenchBatchNormTrainingGrad')) {
+    return tf.engine().runKernel('AirbenchBatchNormTrainingGrad', { dy, x, mean, variance }, { epsilon }) as [tf.Tensor4D, tf.Tensor1D];
+  }
+  return batchNormTrainingGrad(dy, x, mean, variance, epsilon);
+}
+
 const SQRT_2PI_INVERSE = 1 / Math.sqrt(2 * Math.PI);
 
 /**
@@ -88,6 +119,28 @@ export const gelu = tf.customGrad(((x: tf.Tensor, save: tf.GradSaveFunc) => {
   };
 }) as unknown as Parameters<typeof tf.customGrad>[0]) as (x: tf.Tensor) => tf.Tensor;
 
+/**
+ * GELU and its slope Φ(x) + x·φ(x), for a training step that will need the gradient:
+ * keeping the slope (one tensor) instead of x and Φ(x) (two) halves what GELU holds
+ * for the backward pass, which is then one multiply.
+ */
+export function geluWithSlope(x: tf.Tensor): { y: tf.Tensor; slope: tf.Tensor } {
+  return tf.tidy(() => {
+    const scaled = tf.mul(x, Math.SQRT1_2);
+    const cdf = tf.mul(tf.add(tf.erf(scaled), 1), 0.5);
+    // φ(x) = exp(−x²/2)/√(2π), with x²/2 = scaled².
+    const density = tf.mul(tf.exp(tf.neg(tf.square(scaled))), SQRT_2PI_INVERSE);
+    return { y: tf.mul(x, cdf), slope: tf.add(cdf, tf.mul(x, density)) };
+  });
+}
+
+/** GELU for a training step: the same values as `gelu`, holding only its slope for the backward pass. */
+export const geluTraining = tf.customGrad(((x: tf.Tensor, save: tf.GradSaveFunc) => {
+  const { y, slope } = geluWithSlope(x);
+  save([slope]);
+  return { value: y, gradFunc: (dy: tf.Tensor, [saved]: tf.Tensor[]) => tf.mul(dy, saved!) };
+}) as unknown as Parameters<typeof tf.customGrad>[0]) as (x: tf.Tensor) => tf.Tensor;
+
 let gradientsRegistered = false;
 
 function registerGradients(): void {
@@ -97,11 +150,12 @@ function registerGradients(): void {
     kernelName: 'AirbenchConv2DBf16',
     inputsToSave: ['x', 'filter'],
     gradFunc: (dy, saved, attrs) => {
-      const [x, filter] = saved;
-      // One kernel gives both gradients (one bf16 cast of dy). Computed here, not in the
-      // closures: tfjs runs each closure in its own tidy, which would free the other one.
-      const [dx, dFilter] = tf.engine().runKernel('AirbenchConv2DBf16Grad', { dy: dy as tf.Tensor, x: x!, filter: filter! }, attrs) as tf.Tensor[];
-      return { x: () => dx!, filter: () => dFilter! };
+      const [x, filter] = saved as [tf.Tensor4D, tf.Tensor4D];
+      const padding = (attrs as { padding: string }).padding.toLowerCase() as 'same' | 'valid';
+      return {
+        x: () => conv2dBackpropInput(dy as tf.Tensor4D, filter, x.shape, padding, 'bf16'),
+        filter: () => conv2dBackpropFilter(x, dy as tf.Tensor4D, filter.shape, padding, 'bf16'),
+      };
     },
   });
   tf.registerGradient({
@@ -112,10 +166,8 @@ function registerGradients(): void {
       const dy = (dys as tf.Tensor[])[0] as tf.Tensor4D;
       const [x, mean, variance] = saved as [tf.Tensor4D, tf.Tensor1D, tf.Tensor1D];
       const epsilon = (attrs as { epsilon: number }).epsilon;
-      // Both at once, as above.
-      const [dx, dOffset] = tf.getKernel('AirbenchBatchNormTrainingGrad', tf.getBackend())
-        ? (tf.engine().runKernel('AirbenchBatchNormTrainingGrad', { dy, x, mean, variance }, { epsilon }) as tf.Tensor[])
-        : batchNormTrainingGrad(dy, x, mean, variance, epsilon);
+      // Both at once: tfjs runs each closure in its own tidy, which would free the other one.
+      const [dx, dOffset] = batchNormTrainingGrads(dy, x, mean, variance, epsilon);
       return { x: () => dx!, offset: () => dOffset! };
     },
   });

@@ -6,7 +6,8 @@ import * as tf from '@tensorflow/tfjs-core';
 //
 // That backend runs any TensorFlow op by name. These kernels replace chains of
 // small tfjs ops with one TensorFlow op each (FusedBatchNormV3 and its gradient:
-// ~10× faster than moments + normalise on 2 CPU cores), and run convolutions in
+// ~10× faster than moments + normalise on 2 CPU cores), take the max-pool gradient
+// from oneDNN (~5× TensorFlow's own MaxPoolGrad), and run convolutions in
 // bfloat16 (oneDNN's AMX / AVX512-BF16 kernels: ~8× the float32 rate on such a
 // CPU) with float32 tensors on both sides: the bf16 copies live only inside the
 // kernel, as TensorFlow handles tfjs never sees (tfjs has no bf16 dtype).
@@ -22,6 +23,8 @@ interface NativeBackend {
     executeOp(name: string, attrs: OpAttr[], inputIds: number[], outputs: number): OutputMetadata[];
     createTensor(shape: number[], dtype: number, values: Int32Array | Float32Array): number;
     deleteTensor(id: number): void;
+    tensorDataSync(id: number): unknown;
+    isUsingGpuDevice?(): boolean;
     TF_FLOAT: number;
     TF_INT32: number;
     TF_ATTR_STRING: number;
@@ -126,19 +129,28 @@ const kernels: tf.KernelConfig[] = [
     },
   },
   {
-    // Both gradients of the bf16 conv from one cast of dy: [dx, dfilter], float32.
-    kernelName: 'AirbenchConv2DBf16Grad',
+    // The bf16 conv's gradient for its input, float32: Conv2DBackpropInput(bf16(filter), bf16(dy)).
+    kernelName: 'AirbenchConv2DBf16BackpropInput',
     backendName: NATIVE_BACKEND,
     kernelFunc: ({ inputs, backend, attrs }) => {
       const native = backend as unknown as NativeBackend;
-      const padding = (attrs as { padding: string }).padding;
-      const { dy, x, filter } = inputs as { dy: tf.TensorInfo; x: tf.TensorInfo; filter: tf.TensorInfo };
-      return withBf16(native, [dy, x, filter], ([dyId, xId, filterId], scratch) => {
-        const a = convAttrs(native, TF_BFLOAT16, padding);
-        const dx = run(native, 'Conv2DBackpropInput', a, [sizes(native, x.shape, scratch), filterId!, dyId!])[0]!;
-        const dFilter = run(native, 'Conv2DBackpropFilter', a, [xId!, sizes(native, filter.shape, scratch), dyId!])[0]!;
-        return [toFloat32(native, dx, scratch), toFloat32(native, dFilter, scratch)];
-      });
+      const { padding, inputShape } = attrs as { padding: string; inputShape: number[] };
+      return withBf16(native, [inputs.filter!, inputs.dy!], ([filter, dy], scratch) =>
+        toFloat32(native, run(native, 'Conv2DBackpropInput', convAttrs(native, TF_BFLOAT16, padding), [sizes(native, inputShape, scratch), filter!, dy!])[0]!, scratch),
+      );
+    },
+  },
+  {
+    // ... and for its filter: Conv2DBackpropFilter(bf16(x), bf16(dy)). Two kernels, not one, so a
+    // step that needs no input gradient (the first conv while the whitening bias is frozen) skips it.
+    kernelName: 'AirbenchConv2DBf16BackpropFilter',
+    backendName: NATIVE_BACKEND,
+    kernelFunc: ({ inputs, backend, attrs }) => {
+      const native = backend as unknown as NativeBackend;
+      const { padding, filterShape } = attrs as { padding: string; filterShape: number[] };
+      return withBf16(native, [inputs.x!, inputs.dy!], ([x, dy], scratch) =>
+        toFloat32(native, run(native, 'Conv2DBackpropFilter', convAttrs(native, TF_BFLOAT16, padding), [x!, sizes(native, filterShape, scratch), dy!])[0]!, scratch),
+      );
     },
   },
   {
@@ -182,6 +194,224 @@ const kernels: tf.KernelConfig[] = [
   },
 ];
 
+// ---------------------------------------------------------------------------
+// bf16 activations held by tfjs: "packed" as int32
+// ---------------------------------------------------------------------------
+//
+// tfjs has no bf16 dtype, so a bf16 activation [N, H, W, C] (C even) is held as
+// an int32 tensor [N, H, W, C/2] with the same bytes (TensorFlow's Bitcast and
+// Reshape: no copy). A bf16 conv stage keeps its activations this way between
+// its kernels — its input (for the filter gradient), its conv output (for the
+// pool's gradient), the conv output's gradient (for both conv gradients) — so
+// each is cast once instead of once per use, at half the memory. tfjs only
+// carries these tensors around; it never reads them.
+
+/** A bf16 handle [..., C] as a packed int32 handle [..., C/2] (both share the buffer; the bf16 one is freed). */
+function pack(backend: NativeBackend, bf16: OutputMetadata, scratch: number[]): tf.Tensor {
+  const b = backend.binding;
+  const shape = bf16.shape;
+  const pairs = [...shape.slice(0, -1), shape[shape.length - 1]! / 2, 2];
+  scratch.push(bf16.id);
+  const paired = run(backend, 'Reshape', [typeAttr(backend, 'T', TF_BFLOAT16), typeAttr(backend, 'Tshape', b.TF_INT32)], [bf16.id, sizes(backend, pairs, scratch)])[0]!;
+  scratch.push(paired.id);
+  const packed = run(backend, 'Bitcast', [typeAttr(backend, 'T', TF_BFLOAT16), typeAttr(backend, 'type', b.TF_INT32)], [paired.id])[0]!;
+  return backend.createOutputTensor(packed);
+}
+
+/** The bf16 handle [..., 2·C'] behind a packed tensor [..., C'] (a scratch handle). */
+function unpack(backend: NativeBackend, packed: tf.TensorInfo, scratch: number[]): number {
+  const b = backend.binding;
+  const [id] = backend.getInputTensorIds([packed]);
+  const pairs = run(backend, 'Bitcast', [typeAttr(backend, 'T', b.TF_INT32), typeAttr(backend, 'type', TF_BFLOAT16)], [id!])[0]!;
+  scratch.push(pairs.id);
+  const shape = [...packed.shape.slice(0, -1), packed.shape[packed.shape.length - 1]! * 2];
+  const bf16 = run(backend, 'Reshape', [typeAttr(backend, 'T', TF_BFLOAT16), typeAttr(backend, 'Tshape', b.TF_INT32)], [pairs.id, sizes(backend, shape, scratch)])[0]!;
+  scratch.push(bf16.id);
+  return bf16.id;
+}
+
+function withScratch<T>(backend: NativeBackend, body: (scratch: number[]) => T): T {
+  const scratch: number[] = [];
+  try {
+    return body(scratch);
+  } finally {
+    for (const id of scratch) backend.binding.deleteTensor(id);
+  }
+}
+
+function castScratch(backend: NativeBackend, input: tf.TensorInfo, scratch: number[]): number {
+  const id = cast(backend, backend.getInputTensorIds([input])[0]!, backend.binding.TF_FLOAT, TF_BFLOAT16);
+  scratch.push(id);
+  return id;
+}
+
+const packedKernels: tf.KernelConfig[] = [
+  {
+    // float32 [..., C] → packed bf16 [..., C/2].
+    kernelName: 'AirbenchPackBf16',
+    backendName: NATIVE_BACKEND,
+    kernelFunc: ({ inputs, backend }) => {
+      const native = backend as unknown as NativeBackend;
+      return withScratch(native, (scratch) => {
+        const x = inputs.x!;
+        const id = cast(native, native.getInputTensorIds([x])[0]!, native.binding.TF_FLOAT, TF_BFLOAT16);
+        return pack(native, { id, shape: x.shape, dtype: TF_BFLOAT16 }, scratch);
+      });
+    },
+  },
+  {
+    // packed bf16 → float32 (exact).
+    kernelName: 'AirbenchUnpackBf16',
+    backendName: NATIVE_BACKEND,
+    kernelFunc: ({ inputs, backend }) => {
+      const native = backend as unknown as NativeBackend;
+      return withScratch(native, (scratch) => {
+        const id = cast(native, unpack(native, inputs.x!, scratch), TF_BFLOAT16, native.binding.TF_FLOAT);
+        return native.createOutputTensor({ id, shape: [...inputs.x!.shape.slice(0, -1), inputs.x!.shape[inputs.x!.shape.length - 1]! * 2], dtype: native.binding.TF_FLOAT });
+      });
+    },
+  },
+  {
+    // conv2d(packed x, bf16(filter)) → packed y.
+    kernelName: 'AirbenchConv2DBf16Packed',
+    backendName: NATIVE_BACKEND,
+    kernelFunc: ({ inputs, backend, attrs }) => {
+      const native = backend as unknown as NativeBackend;
+      const padding = (attrs as { padding: string }).padding;
+      return withScratch(native, (scratch) => {
+        const y = run(native, 'Conv2D', convAttrs(native, TF_BFLOAT16, padding), [unpack(native, inputs.x!, scratch), castScratch(native, inputs.filter!, scratch)])[0]!;
+        return pack(native, y, scratch);
+      });
+    },
+  },
+  {
+    // 2×2 VALID max-pool of a packed tensor, in bf16 (the same values as pooling its float32 copy), as float32.
+    kernelName: 'AirbenchMaxPoolBf16Packed',
+    backendName: NATIVE_BACKEND,
+    kernelFunc: ({ inputs, backend }) => {
+      const native = backend as unknown as NativeBackend;
+      return withScratch(native, (scratch) => {
+        const [pooled, workspace] = run(native, '_MklNativeMaxPool', poolAttrs(native, POOL_2X2, TF_BFLOAT16), [unpack(native, inputs.x!, scratch)], 2);
+        scratch.push(pooled!.id, workspace!.id);
+        const id = cast(native, pooled!.id, TF_BFLOAT16, native.binding.TF_FLOAT);
+        return native.createOutputTensor({ id, shape: pooled!.shape, dtype: native.binding.TF_FLOAT });
+      });
+    },
+  },
+  {
+    // The pool's gradient for its packed input, packed: routing values, so bf16(dy) routed = bf16(routed dy).
+    kernelName: 'AirbenchMaxPoolGradBf16Packed',
+    backendName: NATIVE_BACKEND,
+    kernelFunc: ({ inputs, backend }) => {
+      const native = backend as unknown as NativeBackend;
+      return withScratch(native, (scratch) => {
+        const input = unpack(native, inputs.input!, scratch);
+        const attributes = poolAttrs(native, POOL_2X2, TF_BFLOAT16);
+        const [pooled, workspace] = run(native, '_MklNativeMaxPool', attributes, [input], 2);
+        scratch.push(pooled!.id, workspace!.id);
+        const dx = run(native, '_MklNativeMaxPoolGrad', attributes, [input, pooled!.id, castScratch(native, inputs.dy!, scratch), workspace!.id])[0]!;
+        return pack(native, dx, scratch);
+      });
+    },
+  },
+  {
+    // The conv's gradient for its input, float32, from the packed output gradient.
+    kernelName: 'AirbenchConv2DBf16PackedBackpropInput',
+    backendName: NATIVE_BACKEND,
+    kernelFunc: ({ inputs, backend, attrs }) => {
+      const native = backend as unknown as NativeBackend;
+      const { padding, inputShape } = attrs as { padding: string; inputShape: number[] };
+      return withScratch(native, (scratch) =>
+        toFloat32(native, run(native, 'Conv2DBackpropInput', convAttrs(native, TF_BFLOAT16, padding), [sizes(native, inputShape, scratch), castScratch(native, inputs.filter!, scratch), unpack(native, inputs.dy!, scratch)])[0]!, scratch),
+      );
+    },
+  },
+  {
+    // ... and for its filter, float32, from the packed input and output gradient.
+    kernelName: 'AirbenchConv2DBf16PackedBackpropFilter',
+    backendName: NATIVE_BACKEND,
+    kernelFunc: ({ inputs, backend, attrs }) => {
+      const native = backend as unknown as NativeBackend;
+      const { padding, filterShape } = attrs as { padding: string; filterShape: number[] };
+      return withScratch(native, (scratch) =>
+        toFloat32(native, run(native, 'Conv2DBackpropFilter', convAttrs(native, TF_BFLOAT16, padding), [unpack(native, inputs.x!, scratch), sizes(native, filterShape, scratch), unpack(native, inputs.dy!, scratch)])[0]!, scratch),
+      );
+    },
+  },
+];
+
+/**
+ * [dx] of a 2×2 (or any) VALID max-pool, by oneDNN: `_MklNativeMaxPool` for the argmax workspace, then
+ * `_MklNativeMaxPoolGrad`: together ~5× faster than TensorFlow's own `MaxPoolGrad` on 2 CPU cores, with
+ * the same values (the first maximum of each window gets the gradient; the test compares them). TensorFlow
+ * registers these for its graph rewriter under a kernel label; an eager op reaches them through the
+ * `_kernel` attribute. The workspace (uint8, which tfjs cannot hold) lives only inside this kernel.
+ */
+const maxPoolGradKernel: tf.KernelConfig = {
+  kernelName: 'AirbenchMaxPoolGrad',
+  backendName: NATIVE_BACKEND,
+  kernelFunc: ({ inputs, backend, attrs }) => {
+    const native = backend as unknown as NativeBackend;
+    const { dy, input, output } = inputs as Record<'dy' | 'input' | 'output', tf.TensorInfo>;
+    const [dyId, inputId, outputId] = native.getInputTensorIds([dy, input, output]);
+    return native.createOutputTensor(oneDnnMaxPoolGrad(native, attrs as unknown as PoolAttrs, inputId!, outputId!, dyId!));
+  },
+};
+
+function oneDnnMaxPoolGrad(backend: NativeBackend, attrs: PoolAttrs, input: number, output: number, dy: number): OutputMetadata {
+  const poolAttributes = poolAttrs(backend, attrs);
+  const [pooled, workspace] = run(backend, '_MklNativeMaxPool', poolAttributes, [input], 2);
+  try {
+    return run(backend, '_MklNativeMaxPoolGrad', poolAttributes, [input, output, dy, workspace!.id])[0]!;
+  } finally {
+    backend.binding.deleteTensor(pooled!.id);
+    backend.binding.deleteTensor(workspace!.id);
+  }
+}
+
+interface PoolAttrs {
+  filterSize: number;
+  strides: number;
+  pad: string;
+}
+
+const POOL_2X2: PoolAttrs = { filterSize: 2, strides: 2, pad: 'valid' };
+
+function poolAttrs(backend: NativeBackend, { filterSize, strides, pad }: PoolAttrs, dtype = backend.binding.TF_FLOAT): OpAttr[] {
+  const b = backend.binding;
+  return [
+    typeAttr(backend, 'T', dtype),
+    { name: 'ksize', type: b.TF_ATTR_INT, value: [1, filterSize, filterSize, 1] },
+    { name: 'strides', type: b.TF_ATTR_INT, value: [1, strides, strides, 1] },
+    { name: 'padding', type: b.TF_ATTR_STRING, value: pad.toUpperCase() },
+    { name: 'data_format', type: b.TF_ATTR_STRING, value: 'NHWC' },
+    { name: 'explicit_paddings', type: b.TF_ATTR_INT, value: [] },
+    { name: 'workspace_enabled', type: b.TF_ATTR_BOOL, value: true },
+    { name: '_kernel', type: b.TF_ATTR_STRING, value: 'MklNameChangeOp' },
+  ];
+}
+
+/** True when this TensorFlow runs oneDNN's max-pool gradient on the CPU (x86 builds with oneDNN; not a GPU build). */
+function hasOneDnnMaxPoolGrad(backend: NativeBackend): boolean {
+  if (backend.binding.isUsingGpuDevice?.()) return false;
+  const b = backend.binding;
+  const scratch: number[] = [];
+  try {
+    // One window [1, 4; 2, 3]: the gradient must reach the 4.
+    const x = b.createTensor([1, 2, 2, 1], b.TF_FLOAT, Float32Array.from([1, 4, 2, 3]));
+    const y = b.createTensor([1, 1, 1, 1], b.TF_FLOAT, Float32Array.from([4]));
+    const dy = b.createTensor([1, 1, 1, 1], b.TF_FLOAT, Float32Array.from([1]));
+    scratch.push(x, y, dy);
+    const dx = oneDnnMaxPoolGrad(backend, { filterSize: 2, strides: 2, pad: 'valid' }, x, y, dy);
+    scratch.push(dx.id);
+    return Array.from(b.tensorDataSync(dx.id) as Float32Array).join() === '0,1,0,0';
+  } catch {
+    return false;
+  } finally {
+    for (const id of scratch) b.deleteTensor(id);
+  }
+}
+
 /** The scale γ = 1 and the empty mean/variance (or reserve space) FusedBatchNorm's training mode takes, as scratch handles. */
 function batchNormConstants(backend: NativeBackend, channels: number, scratch: number[]): { ones: number; empty: number } {
   const b = backend.binding;
@@ -205,9 +435,15 @@ function bnAttrs(backend: NativeBackend, attrs: tf.NamedAttrMap, forward: boolea
 
 let registered = false;
 
-/** Registers the kernels above for the 'tensorflow' backend, once. Does not change the active backend. */
+/** Registers the kernels above for the 'tensorflow' backend, once (the max-pool gradient where this TensorFlow has oneDNN's). Does not change the active backend. */
 export function registerNativeKernels(): void {
   if (registered) return;
   registered = true;
   for (const kernel of kernels) if (!tf.getKernel(kernel.kernelName, kernel.backendName)) tf.registerKernel(kernel);
+  const backend = tf.backend() as unknown as NativeBackend;
+  if (!tf.getKernel(maxPoolGradKernel.kernelName, NATIVE_BACKEND) && hasOneDnnMaxPoolGrad(backend)) {
+    tf.registerKernel(maxPoolGradKernel);
+    // The packed bf16 kernels pool with oneDNN too.
+    for (const kernel of packedKernels) if (!tf.getKernel(kernel.kernelName, kernel.backendName)) tf.registerKernel(kernel);
+  }
 }

@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { validateConfig, type AirbenchConfig } from './config';
 import { InvalidArgumentError } from './errors';
-import { batchNormTraining, conv2d, gelu as fusedGelu } from './fused-ops';
+import { canRunConvStage, convStage } from './conv-stage';
+import { batchNormTraining, conv2d, gelu as fusedGelu, geluTraining } from './fused-ops';
 import { diracConvKernel, parameterGenerator, uniform } from './init';
 
 // ---------------------------------------------------------------------------
@@ -149,17 +150,21 @@ export function forward(model: NetworkWeights, inputs: tf.Tensor4D, options: For
     if (!options.training) return tf.batchNorm(x, runningMean as tf.Tensor1D, runningVar as tf.Tensor1D, bias, undefined, config.batchNormEps);
     // One fused kernel where the backend has it (fused-ops.ts); γ is fixed at 1.
     const { y, mean, variance } = batchNormTraining(x, bias, config.batchNormEps);
-    if (update) {
-      if (!(runningMean instanceof tf.Variable && runningVar instanceof tf.Variable)) {
-        throw new InvalidArgumentError('updateStatistics', `forward: updating '${name}''s running statistics needs them as tf.Variables; pass updateStatistics: false to run a plain weight map in training mode.`);
-      }
-      // PyTorch updates the running variance with the unbiased batch variance.
-      const count = x.shape[0] * x.shape[1] * x.shape[2];
-      const m = config.batchNormMomentum;
-      runningMean.assign(tf.add(tf.mul(runningMean, m), tf.mul(mean, 1 - m)));
-      runningVar.assign(tf.add(tf.mul(runningVar, m), tf.mul(variance, ((1 - m) * count) / (count - 1))));
-    }
+    updateStatistics(name, x.shape[0] * x.shape[1] * x.shape[2], mean, variance);
     return y;
+  };
+  /** Running statistics from a batch's, over `count` values per channel. */
+  const updateStatistics = (name: string, count: number, mean: tf.Tensor1D, variance: tf.Tensor1D): void => {
+    if (!update) return;
+    const runningMean = buffers[`${name}.runningMean`]!;
+    const runningVar = buffers[`${name}.runningVar`]!;
+    if (!(runningMean instanceof tf.Variable && runningVar instanceof tf.Variable)) {
+      throw new InvalidArgumentError('updateStatistics', `forward: updating '${name}''s running statistics needs them as tf.Variables; pass updateStatistics: false to run a plain weight map in training mode.`);
+    }
+    // PyTorch updates the running variance with the unbiased batch variance.
+    const m = config.batchNormMomentum;
+    runningMean.assign(tf.add(tf.mul(runningMean, m), tf.mul(mean, 1 - m)));
+    runningVar.assign(tf.add(tf.mul(runningVar, m), tf.mul(variance, ((1 - m) * count) / (count - 1))));
   };
   const conv = (name: string, x: tf.Tensor4D) => {
     const y = conv2d(x, params[`${name}.weight`] as tf.Tensor4D, 'same', config.precision);
@@ -167,17 +172,32 @@ export function forward(model: NetworkWeights, inputs: tf.Tensor4D, options: For
     return record(name, bias ? tf.add(y, bias) : y);
   };
 
+  // A training pass that nobody watches runs each conv → [pool] → BN → GELU as one tape
+  // node (conv-stage.ts: same maths, a fraction of the memory); any other pass, op by op.
+  const staged = options.training && config.norm === 'batch' && !options.at && !options.collect && canRunConvStage();
+  // gelu(norm(conv(x))), with the group's first conv max-pooled before its norm.
+  const stage = (p: string, k: number, x: tf.Tensor4D): tf.Tensor4D => {
+    const pool = k === 1;
+    if (!staged) {
+      const convOut = conv(`${p}.conv${k}`, x) as tf.Tensor4D;
+      return gelu(record(`${p}.norm${k}`, norm(`${p}.norm${k}`, pool ? tf.maxPool(convOut, 2, 2, 'valid') : convOut))) as tf.Tensor4D;
+    }
+    const weight = params[`${p}.conv${k}.weight`] as tf.Tensor4D;
+    const { y, mean, variance } = convStage(x, weight, params[`${p}.norm${k}.bias`] as tf.Tensor1D, { pool, precision: config.precision, epsilon: config.batchNormEps });
+    updateStatistics(`${p}.norm${k}`, y.shape[0] * y.shape[1] * y.shape[2], mean, variance);
+    return y;
+  };
+
   let x = tf.add(conv2d(inputs, params['whiten.weight'] as tf.Tensor4D, 'valid', config.precision), params['whiten.bias']!) as tf.Tensor4D;
-  x = gelu(record('whiten', x)) as tf.Tensor4D;
+  x = (staged ? geluTraining : gelu)(record('whiten', x)) as tf.Tensor4D;
   config.widths.forEach((_, b) => {
     const p = `block${b + 1}`;
-    x = tf.maxPool(conv(`${p}.conv1`, x) as tf.Tensor4D, 2, 2, 'valid');
-    x = gelu(record(`${p}.norm1`, norm(`${p}.norm1`, x))) as tf.Tensor4D;
+    x = stage(p, 1, x);
     const x0 = x;
-    x = gelu(record(`${p}.norm2`, norm(`${p}.norm2`, conv(`${p}.conv2`, x) as tf.Tensor4D))) as tf.Tensor4D;
+    x = stage(p, 2, x);
     if (config.block === 'three-conv-residual') {
       // airbench96 (paper): conv → BN → GELU, then add the group's first activation.
-      x = tf.add(gelu(record(`${p}.norm3`, norm(`${p}.norm3`, conv(`${p}.conv3`, x) as tf.Tensor4D))), x0) as tf.Tensor4D;
+      x = tf.add(stage(p, 3, x), x0) as tf.Tensor4D;
     } else if (config.block === 'three-conv-residual-legacy') {
       // legacy airbench96: conv → BN → add, then GELU.
       x = gelu(tf.add(record(`${p}.norm3`, norm(`${p}.norm3`, conv(`${p}.conv3`, x) as tf.Tensor4D)), x0)) as tf.Tensor4D;

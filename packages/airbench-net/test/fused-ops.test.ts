@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Cifar10 } from '@airbench-ts/cifar-data';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { batchNormTraining, batchNormTrainingGrad, conv2d, gelu } from '../src/fused-ops';
+import { batchNormTraining, batchNormTrainingGrad, conv2d, gelu, geluTraining, geluWithSlope, maxPoolGrad } from '../src/fused-ops';
 import { disposeModel, forward, makeConfig, makeNet, initWhitening } from '../src/index';
 import { useFastestBackend } from './backend';
 import { cifar10, whiteningImages } from './data';
@@ -78,6 +78,33 @@ describe('gelu', () => {
     expect(relativeError(a, b)).toBeLessThan(1e-5);
     expect(gelu(tf.tensor1d([-3, 0, 1])).arraySync()).toEqual([expect.closeTo(-0.00405, 5), 0, expect.closeTo(0.841345, 5)]);
     tf.dispose([x, a, b]);
+  });
+
+  it('geluTraining: the same values, and the gradient from the slope Φ(x) + x·φ(x) it keeps', () => {
+    const x = tf.slice(activations, [0, 0, 0, 0], [16, 31, 31, 24]);
+    expect(relativeError(geluTraining(x), gelu(x))).toBe(0);
+    const [a, b] = [tf.grad((v: tf.Tensor) => tf.sum(tf.mul(geluTraining(v), v)))(x), tf.grad((v: tf.Tensor) => tf.sum(tf.mul(gelu(v), v)))(x)];
+    expect(relativeError(a, b)).toBeLessThan(1e-6);
+    // Φ(1) + φ(1) = 0.841345 + 0.241971; Φ(−3) − 3φ(−3) = 0.0013499 − 0.0132955; at 0: 1/2.
+    expect(geluWithSlope(tf.tensor1d([1, -3, 0])).slope.arraySync()).toEqual([expect.closeTo(1.083316, 5), expect.closeTo(-0.0119456, 6), 0.5]);
+    tf.dispose([x, a, b]);
+  });
+});
+
+describe('maxPoolGrad', () => {
+  it("equals tfjs's MaxPoolGrad exactly, ties included (oneDNN's kernel on the native backend)", () => {
+    // Real activations (odd size: the pool drops the last row and column), and the same rounded
+    // to multiples of 0.25 so that many windows have tied maxima (the first one gets the gradient).
+    for (const input of [activations, tf.mul(tf.round(tf.mul(activations, 4)), 0.25) as tf.Tensor4D]) {
+      const output = tf.maxPool(input, 2, 2, 'valid');
+      const dy = tf.randomNormal(output.shape, 0, 1, 'float32', 6) as tf.Tensor4D;
+      const reference = tf.engine().runKernel('MaxPoolGrad', { dy, input, output }, { filterSize: 2, strides: 2, pad: 'valid' }) as tf.Tensor;
+      const dx = maxPoolGrad(dy, input, output);
+      expect(dx.shape).toEqual([128, 31, 31, 24]);
+      expect(tf.max(tf.abs(tf.sub(dx, reference))).dataSync()[0]).toBe(0);
+      tf.dispose([output, dy, reference, dx, ...(input === activations ? [] : [input])]);
+    }
+    if (backend === 'tensorflow') expect(tf.getKernel('AirbenchMaxPoolGrad', 'tensorflow')).toBeDefined();
   });
 });
 
