@@ -53,6 +53,25 @@ export interface EpochsToMatch {
   savedFraction: number | null;
 }
 
+/**
+ * bf16 − fp32 in one cell: the same preset, network, budget and flip run in an fp32 and a bf16
+ * experiment of the store (issue 10: is bf16 within fp32's run-to-run noise?).
+ */
+export interface PrecisionComparison {
+  experiments: { bf16: string; fp32: string };
+  epochs: number;
+  mode: Mode;
+  bf16: { n: number; mean: number; std: number };
+  fp32: { n: number; mean: number; std: number };
+  difference: number;
+  ci: [number, number];
+  welchP: number;
+  permutationP: number;
+  detectable: number;
+  /** Per seed (run s of both starts from the same weights, data order and flips); null with fewer than 2 shared seeds. */
+  paired: { n: number; mean: number; ci: [number, number] } | null;
+}
+
 export interface AblationReport {
   experiment: string;
   config: AblationConfig;
@@ -69,8 +88,10 @@ export async function writeReport(store: RunStore, options: Pick<Options, 'exper
   const experiments = options.experiment ? await Promise.all(options.experiment.split(',').map((name) => store.getExperiment(name))) : await store.experiments();
   mkdirSync(options.out, { recursive: true });
   const reports: AblationReport[] = [];
+  const stored: { experiment: Experiment; runs: RunRecord[] }[] = [];
   for (const experiment of experiments) {
     const runs = await store.runs(experiment);
+    stored.push({ experiment, runs });
     const report = ablationReport(experiment, runs);
     if (report.cells.length === 0) {
       process.stderr.write(`flip-ablation: '${experiment.name}' has no finished run yet; left out of the report.\n`);
@@ -84,24 +105,48 @@ export async function writeReport(store: RunStore, options: Pick<Options, 'exper
     process.stderr.write(`flip-ablation: no experiment in ${options.store} has a finished run yet; run some first.\n`);
     return 1;
   }
-  const json = JSON.stringify({ generated: new Date().toISOString(), store: options.store, experiments: reports }, (_, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2);
+  const precision = precisionComparisons(stored);
+  const json = JSON.stringify({ generated: new Date().toISOString(), store: options.store, experiments: reports, precision }, (_, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2);
   writeFileSync(join(options.out, 'report.json'), `${json}\n`);
-  writeFileSync(join(options.out, 'report.md'), markdown(reports, true));
+  writeFileSync(join(options.out, 'report.md'), markdown(reports, true, precision));
   if (options.json) process.stdout.write(`${JSON.stringify(JSON.parse(json))}\n`);
-  else process.stdout.write(`${markdown(reports, false)}\nwritten: ${join(options.out, 'report.md')}, report.json and the plots (SVG and PNG)\n`);
+  else process.stdout.write(`${markdown(reports, false, precision)}\nwritten: ${join(options.out, 'report.md')}, report.json and the plots (SVG and PNG)\n`);
   return 0;
+}
+
+/** An experiment's finished runs by cell ("epochs|mode"). */
+function cellsOf(runs: RunRecord[]): Map<string, RunRecord[]> {
+  const groups = new Map<string, RunRecord[]>();
+  for (const run of runs) {
+    if (run.state !== 'done' || run.accuracy === null) continue;
+    const key = `${epochsOf(run.seeds)}|${modeOf(run.seeds)}`;
+    groups.set(key, [...(groups.get(key) ?? []), run]);
+  }
+  return groups;
+}
+
+/** a − b over two cells' runs: Welch CI and p, permutation p, the detectable difference, and the difference paired by seed. */
+function compareCells(a: RunRecord[], b: RunRecord[]): Pick<Comparison, 'difference' | 'ci' | 'welchP' | 'permutationP' | 'n' | 'detectable' | 'paired'> {
+  const c = compareRuns(a.map((r) => r.accuracy!), b.map((r) => r.accuracy!), { seed: 0 });
+  const bySeed = new Map(b.map((r) => [r.seeds.seed!, r.accuracy!]));
+  const differences = a.filter((r) => bySeed.has(r.seeds.seed!)).map((r) => r.accuracy! - bySeed.get(r.seeds.seed!)!);
+  const paired = differences.length >= 2 ? meanInterval(differences) : null;
+  return {
+    difference: c.difference,
+    ci: c.ci,
+    welchP: c.welch.p,
+    permutationP: c.permutationP,
+    n: c.n,
+    detectable: (1.959964 + 0.841621) * c.standardError,
+    paired: paired && { n: paired.n, mean: paired.mean, ci: paired.ci },
+  };
 }
 
 /** The statistics of one experiment's finished runs. */
 export function ablationReport(experiment: Experiment, runs: RunRecord[]): AblationReport {
   const done = runs.filter((r) => r.state === 'done' && r.accuracy !== null);
-  const groups = new Map<string, RunRecord[]>();
-  for (const run of done) {
-    const key = `${epochsOf(run.seeds)}|${modeOf(run.seeds)}`;
-    groups.set(key, [...(groups.get(key) ?? []), run]);
-  }
+  const groups = cellsOf(runs);
   const accuracies = (epochs: number, mode: Mode) => (groups.get(`${epochs}|${mode}`) ?? []).map((r) => r.accuracy!);
-  const bySeed = (epochs: number, mode: Mode) => new Map((groups.get(`${epochs}|${mode}`) ?? []).map((r) => [r.seeds.seed!, r.accuracy!]));
   const budgets = [...new Set(done.map((r) => epochsOf(r.seeds)))].sort((a, b) => a - b);
   const cells: Cell[] = [];
   for (const epochs of budgets) {
@@ -116,24 +161,9 @@ export function ablationReport(experiment: Experiment, runs: RunRecord[]): Ablat
   const comparisons: Comparison[] = [];
   for (const epochs of budgets) {
     for (const [a, b] of [['alternating', 'random'], ['random', 'none'], ['alternating', 'none']] as const) {
-      const [xa, xb] = [accuracies(epochs, a), accuracies(epochs, b)];
-      if (xa.length < 2 || xb.length < 2) continue;
-      const c = compareRuns(xa, xb, { seed: 0 });
-      const [sa, sb] = [bySeed(epochs, a), bySeed(epochs, b)];
-      const differences = [...sa].filter(([seed]) => sb.has(seed)).map(([seed, acc]) => acc - sb.get(seed)!);
-      const paired = differences.length >= 2 ? meanInterval(differences) : null;
-      comparisons.push({
-        epochs,
-        a,
-        b,
-        difference: c.difference,
-        ci: c.ci,
-        welchP: c.welch.p,
-        permutationP: c.permutationP,
-        n: c.n,
-        detectable: (1.959964 + 0.841621) * c.standardError,
-        paired: paired && { n: paired.n, mean: paired.mean, ci: paired.ci },
-      });
+      const [ra, rb] = [groups.get(`${epochs}|${a}`) ?? [], groups.get(`${epochs}|${b}`) ?? []];
+      if (ra.length < 2 || rb.length < 2) continue;
+      comparisons.push({ epochs, a, b, ...compareCells(ra, rb) });
     }
   }
   const curve = budgets.map((budget) => ({ budget, accuracies: accuracies(budget, 'random') })).filter((c) => c.accuracies.length > 0);
@@ -157,6 +187,40 @@ export function ablationReport(experiment: Experiment, runs: RunRecord[]): Ablat
     failed: runs.filter((r) => r.state === 'failed').length,
     plots: [],
   };
+}
+
+/**
+ * bf16 − fp32 for every cell that two experiments of the store share, when the two differ
+ * only in `precision` (e.g. `--preset 10k` run with `--precision fp32` and with `--precision bf16`).
+ */
+export function precisionComparisons(experiments: { experiment: Experiment; runs: RunRecord[] }[]): PrecisionComparison[] {
+  // VGG11 experiments have no precision: never compared.
+  const precisionOf = (e: { experiment: Experiment }) => (e.experiment.config as { precision?: string }).precision;
+  const withoutPrecision = (e: { experiment: Experiment }) => JSON.stringify({ ...(e.experiment.config as object), precision: undefined });
+  const comparisons: PrecisionComparison[] = [];
+  for (const bf16 of experiments.filter((e) => precisionOf(e) === 'bf16')) {
+    const fp32 = experiments.find((e) => precisionOf(e) === 'fp32' && withoutPrecision(e) === withoutPrecision(bf16));
+    if (!fp32) continue;
+    const [cellsBf16, cellsFp32] = [cellsOf(bf16.runs), cellsOf(fp32.runs)];
+    for (const [key, runsBf16] of cellsBf16) {
+      const runsFp32 = cellsFp32.get(key);
+      if (!runsFp32 || runsBf16.length < 2 || runsFp32.length < 2) continue;
+      const summary = (runs: RunRecord[]) => {
+        const interval = meanInterval(runs.map((r) => r.accuracy!));
+        return { n: interval.n, mean: interval.mean, std: interval.std };
+      };
+      const { n: _n, ...comparison } = compareCells(runsBf16, runsFp32);
+      comparisons.push({
+        experiments: { bf16: bf16.experiment.name, fp32: fp32.experiment.name },
+        epochs: epochsOf(runsBf16[0]!.seeds),
+        mode: modeOf(runsBf16[0]!.seeds),
+        bf16: summary(runsBf16),
+        fp32: summary(runsFp32),
+        ...comparison,
+      });
+    }
+  }
+  return comparisons.sort((a, b) => a.experiments.bf16.localeCompare(b.experiments.bf16) || a.epochs - b.epochs || MODES.indexOf(a.mode) - MODES.indexOf(b.mode));
 }
 
 /** Accuracy against epochs, one line per flip, with the 95% CI of each cell's mean as a band. */
@@ -184,7 +248,7 @@ const end = (x: number, budgets: number[]) => (x === Infinity ? `>${budgets.at(-
 /** The paper's figure the `full` preset reproduces (SPEC §1.0). */
 const PAPER_FULL = 'Paper (SPEC §1.0): airbench94, alternating flip, 9.9 epochs, TTA: **94.01%** mean test accuracy over 1,000 runs (fp16 on one A100, 3.29 s a run).';
 
-function markdown(reports: AblationReport[], withPlots: boolean): string {
+function markdown(reports: AblationReport[], withPlots: boolean, precision: PrecisionComparison[] = []): string {
   const lines = ['# Flip ablation (airbench, Jordan 2024): none vs random vs alternating flip', ''];
   for (const r of reports) {
     const budgets = [...new Set(r.cells.map((c) => c.epochs))];
@@ -219,6 +283,21 @@ function markdown(reports: AblationReport[], withPlots: boolean): string {
       );
     }
     if (withPlots) lines.push(`![](${r.experiment}.png)`, '');
+  }
+  if (precision.length > 0) {
+    lines.push(
+      '## bf16 against fp32',
+      '',
+      'The same cell (preset, network, budget, flip) run with `--precision bf16` and with `--precision fp32`: the difference of the mean accuracies, bf16 − fp32.',
+      '',
+      '| experiments | epochs | flip | bf16: n, mean (%), std | fp32: n, mean (%), std | bf16 − fp32 (pp) | 95% CI (Welch) | Welch p | permutation p | detectable (pp) | paired by seed |',
+      '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+      ...precision.map(
+        (x) =>
+          `| ${x.experiments.bf16} vs ${x.experiments.fp32} | ${x.epochs} | ${x.mode} | ${x.bf16.n}, ${pct(x.bf16.mean)}, ${pct(x.bf16.std)} | ${x.fp32.n}, ${pct(x.fp32.mean)}, ${pct(x.fp32.std)} | ${pct(x.difference)} | ${pct(x.ci[0])} to ${pct(x.ci[1])} | ${p(x.welchP)} | ${p(x.permutationP)} | ${pct(x.detectable)} | ${x.paired ? `${pct(x.paired.mean)} (${pct(x.paired.ci[0])} to ${pct(x.paired.ci[1])}), n ${x.paired.n}` : '–'} |`,
+      ),
+      '',
+    );
   }
   return lines.join('\n');
 }
