@@ -412,6 +412,34 @@ function hasOneDnnMaxPoolGrad(backend: NativeBackend): boolean {
   }
 }
 
+/** True when oneDNN pools bf16 here: one window, [1, 4; 2, 3] → 4, through a packed tensor as the stage's kernels do. */
+function hasOneDnnBf16Pooling(backend: NativeBackend): boolean {
+  const b = backend.binding;
+  return withScratchSafe(backend, (scratch) => {
+    const x = b.createTensor([1, 2, 2, 2], b.TF_FLOAT, Float32Array.from([1, 1, 4, 4, 2, 2, 3, 3]));
+    scratch.push(x);
+    const packed = pack(backend, { id: cast(backend, x, b.TF_FLOAT, TF_BFLOAT16), shape: [1, 2, 2, 2], dtype: TF_BFLOAT16 }, scratch);
+    try {
+      const [pooled, workspace] = run(backend, '_MklNativeMaxPool', poolAttrs(backend, POOL_2X2, TF_BFLOAT16), [unpack(backend, packed, scratch)], 2);
+      scratch.push(pooled!.id, workspace!.id);
+      const id = cast(backend, pooled!.id, TF_BFLOAT16, b.TF_FLOAT);
+      scratch.push(id);
+      return Array.from(b.tensorDataSync(id) as Float32Array).join() === '4,4';
+    } finally {
+      packed.dispose();
+    }
+  });
+}
+
+/** withScratch for probes: any failure means "no". */
+function withScratchSafe(backend: NativeBackend, body: (scratch: number[]) => boolean): boolean {
+  try {
+    return withScratch(backend, body);
+  } catch {
+    return false;
+  }
+}
+
 /** The scale γ = 1 and the empty mean/variance (or reserve space) FusedBatchNorm's training mode takes, as scratch handles. */
 function batchNormConstants(backend: NativeBackend, channels: number, scratch: number[]): { ones: number; empty: number } {
   const b = backend.binding;
@@ -443,7 +471,7 @@ export function registerNativeKernels(): void {
   const backend = tf.backend() as unknown as NativeBackend;
   if (!tf.getKernel(maxPoolGradKernel.kernelName, NATIVE_BACKEND) && hasOneDnnMaxPoolGrad(backend)) {
     tf.registerKernel(maxPoolGradKernel);
-    // The packed bf16 kernels pool with oneDNN too.
-    for (const kernel of packedKernels) if (!tf.getKernel(kernel.kernelName, kernel.backendName)) tf.registerKernel(kernel);
+    // The packed bf16 kernels pool with oneDNN too, in bf16 (which a CPU without bf16 support may refuse).
+    if (hasOneDnnBf16Pooling(backend)) for (const kernel of packedKernels) if (!tf.getKernel(kernel.kernelName, kernel.backendName)) tf.registerKernel(kernel);
   }
 }
