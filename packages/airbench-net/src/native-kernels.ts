@@ -86,20 +86,26 @@ function convAttrs(backend: NativeBackend, dtype: number, padding: string): OpAt
   ];
 }
 
-/** Runs `body` on bf16 copies of float32 tensors, freeing every handle it made. */
-function withBf16<T>(backend: NativeBackend, tensors: tf.TensorInfo[], body: (ids: number[], scratch: number[]) => T): T {
-  const f32 = backend.binding.TF_FLOAT;
+/** Runs `body` with a list of scratch handles, and frees every handle it put there. */
+function withScratch<T>(backend: NativeBackend, body: (scratch: number[]) => T): T {
   const scratch: number[] = [];
   try {
-    const ids = backend.getInputTensorIds(tensors).map((id) => {
-      const bf16 = cast(backend, id, f32, TF_BFLOAT16);
-      scratch.push(bf16);
-      return bf16;
-    });
-    return body(ids, scratch);
+    return body(scratch);
   } finally {
     for (const id of scratch) backend.binding.deleteTensor(id);
   }
+}
+
+/** A bf16 copy of a float32 tensor, as a scratch handle. */
+function castScratch(backend: NativeBackend, input: tf.TensorInfo, scratch: number[]): number {
+  const id = cast(backend, backend.getInputTensorIds([input])[0]!, backend.binding.TF_FLOAT, TF_BFLOAT16);
+  scratch.push(id);
+  return id;
+}
+
+/** Runs `body` on bf16 copies of float32 tensors, freeing every handle it made. */
+function withBf16<T>(backend: NativeBackend, tensors: tf.TensorInfo[], body: (ids: number[], scratch: number[]) => T): T {
+  return withScratch(backend, (scratch) => body(tensors.map((t) => castScratch(backend, t, scratch)), scratch));
 }
 
 /** A bf16 result handle as a float32 tfjs tensor (the bf16 handle is freed by withBf16's scratch list). */
@@ -160,17 +166,14 @@ const kernels: tf.KernelConfig[] = [
     kernelFunc: ({ inputs, backend, attrs }) => {
       const native = backend as unknown as NativeBackend;
       const { x, offset } = inputs as { x: tf.TensorInfo; offset: tf.TensorInfo };
-      const scratch: number[] = [];
-      try {
+      return withScratch(native, (scratch) => {
         const [xId, offsetId] = native.getInputTensorIds([x, offset]);
         const { ones, empty } = batchNormConstants(native, x.shape[3]!, scratch);
         const [y, batchMean, batchVar, mean, variance, reserve] = run(native, 'FusedBatchNormV3', bnAttrs(native, attrs!, true), [xId!, ones, offsetId!, empty, empty], 6);
         // batchVar is Bessel-corrected (for running averages); reserve space 2 is the biased one y used.
         scratch.push(batchMean!.id, batchVar!.id, reserve!.id);
         return [y!, mean!, variance!].map((m) => native.createOutputTensor(m));
-      } finally {
-        for (const id of scratch) native.binding.deleteTensor(id);
-      }
+      });
     },
   },
   {
@@ -180,16 +183,13 @@ const kernels: tf.KernelConfig[] = [
     kernelFunc: ({ inputs, backend, attrs }) => {
       const native = backend as unknown as NativeBackend;
       const { dy, x, mean, variance } = inputs as Record<'dy' | 'x' | 'mean' | 'variance', tf.TensorInfo>;
-      const scratch: number[] = [];
-      try {
+      return withScratch(native, (scratch) => {
         const [dyId, xId, meanId, varId] = native.getInputTensorIds([dy, x, mean, variance]);
         const { ones, empty } = batchNormConstants(native, x.shape[3]!, scratch);
         const [dx, dScale, dOffset, r4, r5] = run(native, 'FusedBatchNormGradV3', bnAttrs(native, attrs!, false), [dyId!, xId!, ones, meanId!, varId!, empty], 5);
         scratch.push(dScale!.id, r4!.id, r5!.id);
         return [native.createOutputTensor(dx!), native.createOutputTensor(dOffset!)];
-      } finally {
-        for (const id of scratch) native.binding.deleteTensor(id);
-      }
+      });
     },
   },
 ];
@@ -228,21 +228,6 @@ function unpack(backend: NativeBackend, packed: tf.TensorInfo, scratch: number[]
   const bf16 = run(backend, 'Reshape', [typeAttr(backend, 'T', TF_BFLOAT16), typeAttr(backend, 'Tshape', b.TF_INT32)], [pairs.id, sizes(backend, shape, scratch)])[0]!;
   scratch.push(bf16.id);
   return bf16.id;
-}
-
-function withScratch<T>(backend: NativeBackend, body: (scratch: number[]) => T): T {
-  const scratch: number[] = [];
-  try {
-    return body(scratch);
-  } finally {
-    for (const id of scratch) backend.binding.deleteTensor(id);
-  }
-}
-
-function castScratch(backend: NativeBackend, input: tf.TensorInfo, scratch: number[]): number {
-  const id = cast(backend, backend.getInputTensorIds([input])[0]!, backend.binding.TF_FLOAT, TF_BFLOAT16);
-  scratch.push(id);
-  return id;
 }
 
 const packedKernels: tf.KernelConfig[] = [
@@ -395,21 +380,16 @@ function poolAttrs(backend: NativeBackend, { filterSize, strides, pad }: PoolAtt
 function hasOneDnnMaxPoolGrad(backend: NativeBackend): boolean {
   if (backend.binding.isUsingGpuDevice?.()) return false;
   const b = backend.binding;
-  const scratch: number[] = [];
-  try {
+  return withScratchSafe(backend, (scratch) => {
     // One window [1, 4; 2, 3]: the gradient must reach the 4.
     const x = b.createTensor([1, 2, 2, 1], b.TF_FLOAT, Float32Array.from([1, 4, 2, 3]));
     const y = b.createTensor([1, 1, 1, 1], b.TF_FLOAT, Float32Array.from([4]));
     const dy = b.createTensor([1, 1, 1, 1], b.TF_FLOAT, Float32Array.from([1]));
     scratch.push(x, y, dy);
-    const dx = oneDnnMaxPoolGrad(backend, { filterSize: 2, strides: 2, pad: 'valid' }, x, y, dy);
+    const dx = oneDnnMaxPoolGrad(backend, POOL_2X2, x, y, dy);
     scratch.push(dx.id);
     return Array.from(b.tensorDataSync(dx.id) as Float32Array).join() === '0,1,0,0';
-  } catch {
-    return false;
-  } finally {
-    for (const id of scratch) b.deleteTensor(id);
-  }
+  });
 }
 
 /** True when oneDNN pools bf16 here: one window, [1, 4; 2, 3] → 4, through a packed tensor as the stage's kernels do. */
