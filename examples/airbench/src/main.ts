@@ -4,17 +4,19 @@
 //   → @airbench-ts/airbench-net (network, training, TTA evaluation).
 //
 //   npm run airbench -- --help
-import { join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { CIFAR100_MEAN, CIFAR100_STD, CifarLoader, loadCifar10, loadCifar100, normalizeImages, type ImageSplit } from '@airbench-ts/cifar-data';
+import { CIFAR100_MEAN, CIFAR100_STD, CifarLoader, defaultCacheDir, loadCifar10, loadCifar100, normalizeImages, type ImageSplit } from '@airbench-ts/cifar-data';
 import { createFlipPolicy } from '@airbench-ts/derand-flip';
-import { disposeModel, evaluate, makeConfig, train, type AirbenchConfig, type VariantName } from '@airbench-ts/airbench-net';
+import { disposeModel, evaluate, makeConfig, serializeModel, train, type AirbenchConfig, type TrainingState, type VariantName } from '@airbench-ts/airbench-net';
 import { saveModel } from '@airbench-ts/airbench-net/node';
 import { selectBackend } from '@airbench-ts-example/backend';
 import { parseOptions, type Options } from './options';
-import { EpochProgress, printSummary, printTableHeader, printTableRow } from './report';
+import { CheckpointDir } from './checkpoints';
+import { printSummary, printTableHeader, printTableRow, RunProgress } from './report';
 import { writeCurvesSvg } from './plot';
-import { appendRun, completedRuns, type RunRecord } from './results';
+import { appendRun, completedRuns, numericsVersion, resolveConfig, runKey, type RunRecord } from './results';
 
 const VARIANTS: Record<Options['variant'], VariantName> = {
   '94': 'airbench94',
@@ -28,16 +30,10 @@ export async function main(argv: string[]): Promise<number> {
   if ('exit' in parsed) return parsed.exit;
   const options = parsed;
 
-  const variant = makeConfig(VARIANTS[options.variant], {
-    ...(options.epochs !== undefined ? { epochs: options.epochs } : {}),
-    ...(options.tta !== undefined ? { tta: options.tta } : {}),
-    precision: options.precision,
-    ...(options.widths ? { widths: options.widths } : {}),
-    ...(options.batchSize !== undefined ? { batchSize: options.batchSize } : {}),
-    ...(options.dataset === 'cifar100' ? { classes: 100 } : {}),
-  });
-  if (options.trainSubset !== undefined && options.trainSubset < variant.batchSize) {
-    process.stderr.write(`airbench: --train-subset ${options.trainSubset} is smaller than one batch (${variant.batchSize} images); use at least ${variant.batchSize}.\n`);
+  const variantName = VARIANTS[options.variant];
+  const batchSize = options.batchSize ?? makeConfig(variantName).batchSize;
+  if (options.trainSubset !== undefined && options.trainSubset < batchSize) {
+    process.stderr.write(`airbench: --train-subset ${options.trainSubset} is smaller than one batch (${batchSize} images); use at least ${batchSize}.\n`);
     return 2;
   }
   const backend = await selectBackend({ ...(options.backend ? { backend: options.backend } : {}) });
@@ -46,42 +42,50 @@ export async function main(argv: string[]): Promise<number> {
   const data: { train: ImageSplit; test: ImageSplit } = options.dataset === 'cifar100' ? await loadCifar100(fetchOptions) : await loadCifar10(fetchOptions);
   const stats = options.dataset === 'cifar100' ? { mean: CIFAR100_MEAN, std: CIFAR100_STD } : {};
   const trainSize = options.trainSubset ?? data.train.length;
-
-  // The whitening statistics use the first 5,000 training images (of the subset), un-augmented.
-  const config: AirbenchConfig = makeConfig(variant, { whiteningImages: Math.min(variant.whiteningImages, trainSize) });
+  const config: AirbenchConfig = resolveConfig({
+    variant: variantName,
+    dataset: options.dataset,
+    trainSize,
+    precision: options.precision,
+    ...(options.epochs !== undefined ? { epochs: options.epochs } : {}),
+    ...(options.tta !== undefined ? { tta: options.tta } : {}),
+    ...(options.widths ? { widths: options.widths } : {}),
+    ...(options.batchSize !== undefined ? { batchSize: options.batchSize } : {}),
+  });
   const whitening = normalizeImages(data.train, { count: config.whiteningImages, ...stats });
   // Batches of 500: on 2 CPU cores TTA evaluation ran 1.8× faster per image than at 2,000 (bench:airbench
   // --eval-batch), and holds a quarter of the activations.
   const test = new CifarLoader(data.test, { batchSize: 500, ...(options.testSubset ? { subset: options.testSubset } : {}), ...stats });
   const testSize = test.size;
 
+  // What a record says of its setting, for readers (the key below decides what counts as the same run).
   const overrides = {
     ...(options.dataset === 'cifar100' ? { dataset: options.dataset } : {}),
     ...(options.widths ? { widths: options.widths } : {}),
     ...(options.batchSize !== undefined ? { batchSize: options.batchSize } : {}),
-    // fp32 runs keep the key they had before precision existed, so their --out files still resume.
     ...(options.precision !== 'fp32' ? { precision: options.precision } : {}),
   };
-  // A run on a test subset has its own key; full-test-set records leave testSize out, as before it existed.
   const testKey = testSize < data.test.length ? { testSize } : {};
-  const key = { variant: config.name, ...overrides, epochs: config.epochs, trainSize, ...testKey, tta: config.tta, backend: backend.name };
-  const done = options.out ? completedRuns(options.out, key) : new Map<number, RunRecord>();
+  const identity = { config, dataset: options.dataset, trainSize, testSize, backend: backend.name, tensorflowVersion: backend.tensorflowVersion, numerics: numericsVersion() };
+  const done = options.out ? completedRuns(options.out) : new Map<string, RunRecord>();
+  const checkpointRoot = options.checkpointDir ?? defaultCheckpointDir(options);
   const records: RunRecord[] = [];
   // With --json, stdout carries one JSON line per run and the table goes to stderr.
   const table = options.json ? process.stderr : process.stdout;
   printTableHeader(table);
 
   const controller = new AbortController();
-  const onSignal = () => controller.abort(new Error('interrupted; completed runs are kept in --out and skipped when you run the same command again'));
+  const onSignal = () => controller.abort(new Error('interrupted; completed runs are kept in --out and skipped, and the run in progress resumes from its checkpoint, when you run the same command again'));
   process.once('SIGINT', onSignal);
   try {
     for (let run = 0; run < options.runs; run++) {
       const seed = options.seed + run;
-      const previous = done.get(seed);
+      const key = runKey({ ...identity, seed });
+      const previous = done.get(key);
       if (previous) {
         records.push(previous);
         table.write(`run ${run}: seed ${seed} already in ${options.out}: tta_val_acc ${previous.ttaValAcc.toFixed(4)} (skipped)\n`);
-        if (options.json) process.stdout.write(`${JSON.stringify(withoutHistory(previous))}\n`);
+        if (options.json) process.stdout.write(`${JSON.stringify({ status: 'skipped', reason: `already in ${options.out}`, ...withoutHistory(previous) })}\n`);
         continue;
       }
       const loader = new CifarLoader(data.train, {
@@ -95,10 +99,24 @@ export async function main(argv: string[]): Promise<number> {
         seed,
         ...stats,
       });
-      const progress = new EpochProgress(loader.length);
+      // One directory per run, named by its key: a checkpoint can only ever resume the run that wrote it.
+      const checkpoints = new CheckpointDir(join(checkpointRoot, key.slice(0, 16)), (message) => process.stderr.write(`warning: ${message}\n`));
+      const found = options.checkpointEvery ? await checkpoints.latest() : undefined;
+      if (found) table.write(`run ${run}: resuming from ${found.file} (step ${found.state.step} of ${found.state.totalSteps}, epoch ${found.state.epoch})\n`);
+      let checkpointSeconds = 0;
+      const progress = new RunProgress(`run ${run}`, loader.length);
       const result = await train(config, { train: loader, whitening, test }, {
         seed,
         signal: controller.signal,
+        ...(found ? { resumeFrom: found.state } : {}),
+        ...(options.checkpointEvery
+          ? {
+              checkpoint: {
+                ...('steps' in options.checkpointEvery ? { everySteps: options.checkpointEvery.steps } : { everyEpochs: options.checkpointEvery.epochs }),
+                save: async (state: TrainingState) => void (checkpointSeconds += (await checkpoints.save(state)).seconds),
+              },
+            }
+          : {}),
         onStep: (step) => progress.step(step),
         onEpoch: (epoch) => {
           progress.end();
@@ -112,7 +130,9 @@ export async function main(argv: string[]): Promise<number> {
       });
       const evalSeconds = (performance.now() - evalStart) / 1000;
       const last = result.history.at(-1)!;
+      const { weights } = await serializeModel(result.model);
       const record: RunRecord = {
+        runKey: key,
         variant: config.name,
         ...overrides,
         seed,
@@ -127,6 +147,9 @@ export async function main(argv: string[]): Promise<number> {
         evalSeconds,
         // airbench's time: whitening init + training + the final TTA evaluation.
         seconds: result.seconds.whitening + result.seconds.training + evalSeconds,
+        ...(options.checkpointEvery ? { checkpointSeconds } : {}),
+        ...(result.resumedFrom ? { resumedFrom: result.resumedFrom } : {}),
+        weightsSha256: createHash('sha256').update(weights).digest('hex'),
         backend: backend.name,
         tensorflowVersion: backend.tensorflowVersion,
         history: result.history,
@@ -140,12 +163,14 @@ export async function main(argv: string[]): Promise<number> {
       }
       records.push(record);
       if (options.out) appendRun(options.out, record);
-      if (options.json) process.stdout.write(`${JSON.stringify(withoutHistory(record))}\n`);
+      // Recorded: the checkpoints have done their job.
+      if (!options.keepCheckpoints) await checkpoints.remove();
+      if (options.json) process.stdout.write(`${JSON.stringify({ status: 'trained', ...withoutHistory(record) })}\n`);
       printTableRow(table, run, { ...last, seconds: record.seconds }, evaluation.accuracy);
     }
   } catch (error) {
     if (!controller.signal.aborted) throw error;
-    // Ctrl-C: the run in progress is dropped, the finished ones are in --out.
+    // Ctrl-C: the run in progress is not recorded; its checkpoints stay, the finished runs are in --out.
     process.stderr.write(`airbench: ${(controller.signal.reason as Error).message}\n`);
     return 130;
   } finally {
@@ -165,6 +190,13 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`warning: ${tf.memory().numTensors} tensors still allocated at the end\n`);
   }
   return 0;
+}
+
+/** Checkpoints live beside the run's output: --out's folder, else --save's, else the cache. */
+function defaultCheckpointDir(options: Options): string {
+  if (options.out) return join(dirname(options.out), 'checkpoints');
+  if (options.save) return join(options.save, 'checkpoints');
+  return join(defaultCacheDir(), 'checkpoints');
 }
 
 /** The --json line: the run's fields without the per-epoch history (kept in --out for the plot). */

@@ -24,6 +24,12 @@ Options:
   --data-dir <dir>                CIFAR-10 in the official binary layout (default: $CIFAR10_DIR, the cache, a download)
   --out <file.jsonl>              append each finished run; runs already there are skipped (resume)
   --plot <file.svg>               per-epoch curves of the runs (default: next to --out)
+  --checkpoint-dir <dir>          where runs keep checkpoints (default: checkpoints/ beside --out, else beside
+                                  --save, else ~/.cache/airbench-ts/checkpoints); an interrupted run resumes from
+                                  its newest checkpoint when the same command runs again
+  --checkpoint-every <n[steps]>   a checkpoint every n epochs (e.g. 1, the default) or n steps (e.g. 50steps); off
+                                  for none
+  --keep-checkpoints              keep a run's checkpoints after it finishes (default: removed)
   --save <dir>                    write each trained model to <dir>/seed-<s>/ (model.json + weights, tfjs's
                                   weight encoding; loadModel from @airbench-ts/airbench-net/node, or a browser)
   --json                          one JSON line per run on stdout (the table moves to stderr)
@@ -47,6 +53,10 @@ export interface Options {
   out?: string;
   plot?: string;
   save?: string;
+  checkpointDir?: string;
+  /** Epochs or steps between checkpoints; null: none. */
+  checkpointEvery: { epochs: number } | { steps: number } | null;
+  keepCheckpoints: boolean;
   json: boolean;
 }
 
@@ -77,6 +87,9 @@ export function parseOptions(argv: string[]): Options | { exit: number } {
         out: { type: 'string' },
         plot: { type: 'string' },
         save: { type: 'string' },
+        'checkpoint-dir': { type: 'string' },
+        'checkpoint-every': { type: 'string', default: '1' },
+        'keep-checkpoints': { type: 'boolean', default: false },
         json: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
@@ -99,7 +112,24 @@ export function parseOptions(argv: string[]): Options | { exit: number } {
   if (seed === null || seed >= 2 ** 32 - runs) return refuse(`--seed must be an integer in [0, 2^32), not '${values.seed}'.`);
   if (!['cifar10', 'cifar100'].includes(values.dataset)) return refuse(`--dataset must be cifar10 or cifar100, not '${values.dataset}'.`);
   if (!(PRECISIONS as readonly string[]).includes(values.precision)) return refuse(`--precision must be ${PRECISIONS.join(' or ')}, not '${values.precision}'.`);
-  const options: Options = { variant: values.variant as Options['variant'], dataset: values.dataset as Options['dataset'], runs, seed, precision: values.precision as Precision, json: values.json };
+  const every = /^(\d+)\s*(epochs?|steps?)?$/.exec(values['checkpoint-every']);
+  const everyN = every ? integer(every[1]!, 1) : null;
+  if (values['checkpoint-every'] !== 'off' && everyN === null) {
+    return refuse(`--checkpoint-every must be a positive number of epochs (e.g. 1), of steps (e.g. 50steps), or off, not '${values['checkpoint-every']}'.`);
+  }
+  const checkpointEvery = everyN === null ? null : every![2]?.startsWith('step') ? { steps: everyN } : { epochs: everyN };
+  if (values['checkpoint-dir'] !== undefined && values['checkpoint-dir'].trim() === '') return refuse(`--checkpoint-dir must name a directory, not ''.`);
+  const options: Options = {
+    variant: values.variant as Options['variant'],
+    dataset: values.dataset as Options['dataset'],
+    runs,
+    seed,
+    precision: values.precision as Precision,
+    checkpointEvery,
+    keepCheckpoints: values['keep-checkpoints'],
+    ...(values['checkpoint-dir'] !== undefined ? { checkpointDir: values['checkpoint-dir'] } : {}),
+    json: values.json,
+  };
   if (values.widths !== undefined) {
     const widths = values.widths.split(',').map((w) => integer(w, 1));
     if (widths.length !== 3 || widths.some((w) => w === null)) return refuse(`--widths must be three positive integers like 64,256,256, not '${values.widths}'.`);

@@ -1,4 +1,4 @@
-import { SingleBar } from 'cli-progress';
+import { MultiBar, type SingleBar } from 'cli-progress';
 import type { EpochRecord, StepInfo } from '@airbench-ts/airbench-net';
 import type { RunRecord } from './results';
 
@@ -31,27 +31,46 @@ export function printTableRow(out: Out, run: number, epoch: Pick<EpochRecord, 'e
   out.write(`|${cells.join('|')}|\n`);
 }
 
-/** A bar with ETA over the steps of one epoch, on stderr, only on a terminal. */
-export class EpochProgress {
-  private bar: SingleBar | null = null;
-  private first = 0;
+/**
+ * Two bars on stderr, only on a terminal: the whole run's steps and the current
+ * epoch's, each with an ETA. A resumed run's bars start at the step it resumed
+ * from, and the ETA counts only steps taken in this process, so it is truthful.
+ */
+export class RunProgress {
+  private bars: MultiBar | null = null;
+  private run: SingleBar | null = null;
+  private epoch: SingleBar | null = null;
+  private epochIndex = -1;
+  private epochFirst = 0;
 
-  constructor(private readonly batchesPerEpoch: number) {}
+  constructor(
+    private readonly label: string,
+    private readonly batchesPerEpoch: number,
+  ) {}
 
   step(info: StepInfo): void {
     if (!process.stderr.isTTY) return;
-    if (!this.bar) {
-      this.first = info.step;
-      const total = Math.min(this.batchesPerEpoch, info.totalSteps - info.step);
-      this.bar = new SingleBar({ format: `  epoch ${info.epoch} [{bar}] {value}/{total} steps | ETA {eta_formatted}`, stream: process.stderr, clearOnComplete: true, hideCursor: true });
-      this.bar.start(total, 0);
+    if (!this.bars) {
+      this.bars = new MultiBar({ stream: process.stderr, clearOnComplete: true, hideCursor: true, etaBuffer: 50, format: '  {name} [{bar}] {value}/{total} steps | ETA {eta_formatted}' });
+      this.run = this.bars.create(info.totalSteps, info.step, { name: this.label });
     }
-    this.bar.update(info.step - this.first);
+    if (info.epoch !== this.epochIndex) {
+      if (this.epoch) this.bars.remove(this.epoch);
+      this.epochIndex = info.epoch;
+      // A resumed epoch starts part-way: its bar counts from there.
+      const start = info.epoch * this.batchesPerEpoch;
+      this.epochFirst = start;
+      const total = Math.min(this.batchesPerEpoch, info.totalSteps - start);
+      this.epoch = this.bars.create(total, info.step - start, { name: `epoch ${info.epoch}` });
+    }
+    this.run!.update(info.step);
+    this.epoch!.update(info.step - this.epochFirst);
   }
 
   end(): void {
-    this.bar?.stop();
-    this.bar = null;
+    this.bars?.stop();
+    this.bars = this.run = this.epoch = null;
+    this.epochIndex = -1;
   }
 }
 

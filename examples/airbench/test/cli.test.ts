@@ -9,7 +9,7 @@ import { disposeModel, evaluate } from '@airbench-ts/airbench-net';
 import { loadModel } from '@airbench-ts/airbench-net/node';
 import { main } from '../src/main';
 import { parseOptions } from '../src/options';
-import { completedRuns } from '../src/results';
+import { completedRuns, resolveConfig, runKey } from '../src/results';
 
 // The real CIFAR-10, found as the example finds it ($CIFAR10_DIR, the cache, a
 // fetch; the run's data setup made sure it is there). A narrow airbench94 keeps
@@ -135,7 +135,9 @@ describe('a short run end to end, and resuming', () => {
     expect(await main(argv)).toBe(0);
     again.restore();
     err2.restore();
-    expect(JSON.parse(again.text().trim().split('\n').pop()!)).toEqual(record);
+    // Marked as skipped, not re-emitted as if it had just run.
+    expect(record.status).toBe('trained');
+    expect(JSON.parse(again.text().trim().split('\n').pop()!)).toEqual({ ...record, status: 'skipped', reason: `already in ${out}` });
     expect(readFileSync(out, 'utf8').trim().split('\n')).toHaveLength(1);
     expect(performance.now() - started).toBeLessThan(30_000);
   });
@@ -149,19 +151,33 @@ describe('a short run end to end, and resuming', () => {
     expect(String(error)).toMatch(/CIFAR-100 from dataDir .*train\.bin is missing.*cifar-100-binary\.tar\.gz/);
   });
 
-  it('resumes only runs evaluated on the same test images', () => {
-    const out = join(work, 'subsets.jsonl');
-    const record = { variant: 'airbench94', seed: 0, epochs: 1, trainSubset: null, trainSize: 1, tta: 0, backend: 'cpu' };
-    writeFileSync(out, `${JSON.stringify(record)}\n${JSON.stringify({ ...record, seed: 1, testSize: 500 })}\n`);
-    const key = { variant: 'airbench94', epochs: 1, trainSize: 1, tta: 0, backend: 'cpu' };
-    expect([...completedRuns(out, key).keys()]).toEqual([0]); // the whole test set: records without testSize
-    expect([...completedRuns(out, { ...key, testSize: 500 }).keys()]).toEqual([1]);
-    expect([...completedRuns(out, { ...key, testSize: 1000 }).keys()]).toEqual([]);
+  it('keys old records (written before run keys) by the settings they were made with: precision, test subset and all', () => {
+    const out = join(work, 'legacy.jsonl');
+    // Written by earlier versions: no runKey; fp32 records have no precision field, full-test-set ones no testSize.
+    const record = { variant: 'airbench94', seed: 0, epochs: 1, trainSubset: 2048, trainSize: 2048, tta: 0, backend: 'cpu', tensorflowVersion: null, ttaValAcc: 0.5 };
+    writeFileSync(out, [record, { ...record, seed: 1, testSize: 500 }, { ...record, seed: 2, precision: 'bf16' }].map((r) => JSON.stringify(r)).join('\n') + '\n');
+    const done = completedRuns(out);
+    const identity = (seed: number, precision: 'fp32' | 'bf16', testSize: number) => ({
+      config: resolveConfig({ variant: 'airbench94', dataset: 'cifar10', trainSize: 2048, precision, epochs: 1, tta: 0 }),
+      dataset: 'cifar10' as const,
+      trainSize: 2048,
+      testSize,
+      seed,
+      backend: 'cpu',
+      tensorflowVersion: null,
+      numerics: '0.1',
+    });
+    expect(done.get(runKey(identity(0, 'fp32', 10_000)))?.seed).toBe(0);
+    expect(done.get(runKey(identity(1, 'fp32', 500)))?.seed).toBe(1);
+    expect(done.has(runKey(identity(1, 'fp32', 1000)))).toBe(false);
+    expect(done.get(runKey(identity(2, 'bf16', 10_000)))?.seed).toBe(2);
+    expect(done.has(runKey(identity(2, 'fp32', 10_000)))).toBe(false); // the bug of the hand-listed comparison
+    expect(done.has(runKey({ ...identity(0, 'fp32', 10_000), numerics: '0.2' }))).toBe(false);
   });
 
   it('names a damaged --out line instead of guessing', () => {
     const out = join(work, 'bad.jsonl');
     writeFileSync(out, '{"variant":"airbench94"}\nnot json\n');
-    expect(() => completedRuns(out, { variant: 'airbench94', epochs: 1, trainSize: 1, tta: 0, backend: 'cpu' })).toThrow(/bad\.jsonl:2 is not a JSON run record/);
+    expect(() => completedRuns(out)).toThrow(/bad\.jsonl:2 is not a JSON run record/);
   });
 });

@@ -6,18 +6,19 @@
 //               its training flip set by the same derand-flip modes.
 import * as tf from '@tensorflow/tfjs-core';
 import { loadCifar10, type ImageSplit } from '@airbench-ts/cifar-data';
-import type { RunOutput, Seeds } from '@airbench-ts/run-variance';
+import type { RunContext, RunOutput, Seeds } from '@airbench-ts/run-variance';
 import { vgg11 } from '@airbench-ts-example/repair/models/vgg';
 import { trainEndpoint } from '@airbench-ts-example/repair/train';
 import { predictClasses, runOne as runAirbench } from '@airbench-ts-example/variance/run-one';
 import { epochsOf, modeOf, type AblationConfig } from './experiment';
 
-export async function runOne(config: AblationConfig, seeds: Seeds, backend: string, signal?: AbortSignal): Promise<RunOutput> {
+export async function runOne(config: AblationConfig, seeds: Seeds, backend: string, context: Pick<RunContext, 'signal' | 'checkpoint'>): Promise<RunOutput> {
   const epochs = epochsOf(seeds);
   const flip = modeOf(seeds);
   const seed = seeds.seed!;
-  if (config.net === 'airbench94') return runAirbench({ ...config, epochs, flip, backend }, { model: seed, order: seed, aug: seed }, signal);
-  return runVgg(config, epochs, flip, seed, backend, signal);
+  // airbench94 checkpoints every epoch through the store; VGG11's runs are minutes long and start over.
+  if (config.net === 'airbench94') return runAirbench({ ...config, epochs, flip, backend }, { model: seed, order: seed, aug: seed }, context);
+  return runVgg(config, epochs, flip, seed, backend, context.signal);
 }
 
 let data: Promise<{ train: ImageSplit; test: ImageSplit }> | undefined;

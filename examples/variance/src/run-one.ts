@@ -6,8 +6,20 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { CifarLoader, loadCifar10, normalizeImages, type Cifar10 } from '@airbench-ts/cifar-data';
 import { createFlipPolicy } from '@airbench-ts/derand-flip';
-import { disposeModel, infer, makeConfig, train, type AirbenchConfig, type Precision } from '@airbench-ts/airbench-net';
-import type { RunOutput, Seeds } from '@airbench-ts/run-variance';
+import {
+  CheckpointError,
+  decodeTrainingState,
+  disposeModel,
+  encodeTrainingState,
+  infer,
+  makeConfig,
+  train,
+  type AirbenchConfig,
+  type CheckpointOptions,
+  type Precision,
+  type TrainingState,
+} from '@airbench-ts/airbench-net';
+import type { CheckpointSlot, RunOutput, Seeds } from '@airbench-ts/run-variance';
 import type { Preset } from './presets';
 
 export interface RunSetting extends Preset {
@@ -40,13 +52,24 @@ export function configOf(setting: Preset & { precision?: Precision }): AirbenchC
   });
 }
 
-/** Trains one network with the run's seeds and returns its predicted class for every test image. */
-export async function runOne(setting: RunSetting, seeds: Seeds, signal?: AbortSignal): Promise<RunOutput> {
+/** What the harness gives a run besides its seeds: the stop signal and the run's checkpoint in the store. */
+export interface RunContext {
+  signal?: AbortSignal;
+  checkpoint?: CheckpointSlot;
+}
+
+/**
+ * Trains one network with the run's seeds and returns its predicted class for
+ * every test image. With a checkpoint slot, the training's state goes into the
+ * store after every epoch (and when training ends), and a run reclaimed after its
+ * worker died resumes from there: the same result, bit for bit, as if it had not.
+ */
+export async function runOne(setting: RunSetting, seeds: Seeds, context: RunContext = {}): Promise<RunOutput> {
+  const { signal, checkpoint } = context;
   data ??= load(setting);
   const { train: images, test } = await data;
   const config = configOf(setting);
   whitening ??= normalizeImages(images, { count: config.whiteningImages });
-  const started = performance.now(); // training and evaluation; the data is loaded once per worker
   const [model, order, aug] = [seeds.model ?? 0, seeds.order ?? 0, seeds.aug ?? 0];
   const flip = setting.flip ?? 'alternating';
   const loader = new CifarLoader(images, {
@@ -58,13 +81,44 @@ export async function runOne(setting: RunSetting, seeds: Seeds, signal?: AbortSi
     orderSeed: order,
     augmentSeed: aug,
   });
-  const result = await train(config, { train: loader, whitening }, { seed: model, ...(signal ? { signal } : {}) });
+  const resumeFrom = checkpoint ? await loadState(checkpoint, seeds) : undefined;
+  let checkpointSeconds = 0;
+  const saveEveryEpoch: CheckpointOptions | undefined = checkpoint && {
+    everyEpochs: 1,
+    save: async (state) => {
+      const started = performance.now();
+      await checkpoint.save(await encodeTrainingState(state), { step: state.step, totalSteps: state.totalSteps, epoch: state.epoch });
+      checkpointSeconds += (performance.now() - started) / 1000;
+    },
+  };
+  const result = await train(config, { train: loader, whitening }, { seed: model, ...(signal ? { signal } : {}), ...(resumeFrom ? { resumeFrom } : {}), ...(saveEveryEpoch ? { checkpoint: saveEveryEpoch } : {}) });
   try {
+    const evalStart = performance.now();
     const predictions = await predictClasses(test, (inputs) => infer(result.model, inputs, { tta: config.tta }), signal);
-    const seconds = (performance.now() - started) / 1000;
-    return { predictions, seconds, backend: setting.backend, extra: { trainSeconds: result.seconds.whitening + result.seconds.training, lastLoss: result.history.at(-1)?.trainLoss } };
+    const trainSeconds = result.seconds.whitening + result.seconds.training;
+    // Training (all of it, across resumes) and the final evaluation; the data is loaded once per worker.
+    const seconds = trainSeconds + (performance.now() - evalStart) / 1000;
+    return {
+      predictions,
+      seconds,
+      backend: setting.backend,
+      extra: { trainSeconds, lastLoss: result.history.at(-1)?.trainLoss, ...(checkpoint ? { checkpointSeconds } : {}), ...(result.resumedFrom ? { resumedFrom: result.resumedFrom } : {}) },
+    };
   } finally {
     disposeModel(result.model);
+  }
+}
+
+/** The run's stored training state, or undefined: none, or damaged (said on stderr; the run starts over). */
+async function loadState(checkpoint: CheckpointSlot, seeds: Seeds): Promise<TrainingState | undefined> {
+  const bytes = await checkpoint.load();
+  if (!bytes) return undefined;
+  try {
+    return await decodeTrainingState(bytes, `the checkpoint of run ${JSON.stringify(seeds)}`);
+  } catch (error) {
+    if (!CheckpointError.isInstance(error)) throw error;
+    process.stderr.write(`warning: ${error.message}\n`);
+    return undefined;
   }
 }
 

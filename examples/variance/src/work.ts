@@ -6,7 +6,7 @@
 import { SingleBar } from 'cli-progress';
 import { availableParallelism } from 'node:os';
 import { selectBackend } from '@airbench-ts-example/backend';
-import { openStore, startWorkers, workOn, type Experiment, type RunOutput, type RunRecord, type RunStore, type Seeds } from '@airbench-ts/run-variance';
+import { openStore, startWorkers, workOn, type Experiment, type RunContext, type RunOutput, type RunRecord, type RunStore, type Seeds } from '@airbench-ts/run-variance';
 
 export interface WorkOptions {
   /** The worker script, started as `node --import tsx <script> <store> <experiment>`. */
@@ -88,9 +88,9 @@ export async function workWithProgress(store: RunStore, experiment: Experiment, 
  * The body of a worker process (`node --import tsx worker.ts <store-url> <experiment>`,
  * started by workWithProgress): opens the store and the experiment, picks the
  * backend, and claims and trains runs with `run` until none are left. Ctrl-C
- * puts the run in progress back in the queue.
+ * puts the run in progress back in the queue; its checkpoint stays in the store.
  */
-export async function runWorker<Config>(run: (config: Config, seeds: Seeds, backend: string, signal: AbortSignal) => Promise<RunOutput>, lease: { leaseSeconds: number; heartbeatSeconds: number }): Promise<void> {
+export async function runWorker<Config>(run: (config: Config, seeds: Seeds, backend: string, context: RunContext) => Promise<RunOutput>, lease: { leaseSeconds: number; heartbeatSeconds: number }): Promise<void> {
   const [url, name] = process.argv.slice(2);
   const store = await openStore(url!);
   const experiment = await store.getExperiment(name!);
@@ -100,7 +100,7 @@ export async function runWorker<Config>(run: (config: Config, seeds: Seeds, back
   // on, not once: a terminal's Ctrl-C reaches this process and the parent, which forwards it again.
   process.on('SIGINT', () => controller.abort(new Error('interrupted')));
   try {
-    await workOn({ store, experiment, signal: controller.signal, run: (seeds, { signal }) => run(config, seeds, backend.name, signal), ...lease });
+    await workOn({ store, experiment, signal: controller.signal, run: (seeds, context) => run(config, seeds, backend.name, context), ...lease });
   } finally {
     await store.close();
   }

@@ -6,4 +6,4 @@ import { runOne } from './run-one';
 import { runWorker } from './work';
 
 // Live lease renewals between training steps; a run here takes seconds to minutes.
-await runWorker<VarianceConfig>((config, seeds, backend, signal) => runOne({ ...config, backend }, seeds, signal), { leaseSeconds: 300, heartbeatSeconds: 30 });
+await runWorker<VarianceConfig>((config, seeds, backend, context) => runOne({ ...config, backend }, seeds, context), { leaseSeconds: 300, heartbeatSeconds: 30 });

@@ -2,7 +2,7 @@
  * @airbench-ts/airbench-net: airbench94/95/96 (Jordan 2024, "94% on CIFAR-10 in
  * 3.29 Seconds on a Single GPU") in TensorFlow.js. Read top-down: config.ts
  * (hyperparameters), network.ts, whitening.ts, optimizer.ts, lookahead.ts,
- * schedule.ts, train.ts, evaluate.ts.
+ * schedule.ts, train.ts, checkpoint.ts, evaluate.ts.
  */
 export { CONFIGS, PRECISIONS, makeConfig, parameterGroup, toPyTorchSgd, validateConfig } from './config';
 export type { AirbenchConfig, BlockKind, NormKind, Precision, SgdValues, VariantName } from './config';
@@ -16,7 +16,9 @@ export { NesterovSgd } from './optimizer';
 export { Lookahead } from './lookahead';
 export { lrMultiplier, lookaheadDecay, totalSteps } from './schedule';
 export { train } from './train';
-export type { EpochRecord, StepInfo, TrainOptions, TrainResult } from './train';
+export type { CheckpointOptions, EpochRecord, StepInfo, TrainOptions, TrainResult } from './train';
+export { CheckpointError, decodeTrainingState, encodeTrainingState, TRAINING_STATE_FORMAT } from './checkpoint';
+export type { StateTensor, TrainingState } from './checkpoint';
 export { evaluate, infer } from './evaluate';
 export type { Evaluation, EvaluateOptions, TtaLevel } from './evaluate';
 // Files: saveModel / loadModel live in '@airbench-ts/airbench-net/node', so this entry bundles for a browser.

@@ -39,6 +39,17 @@ export class NesterovSgd {
     }
   }
 
+  /** The momentum buffers by parameter name: only parameters that have had a gradient (read them, do not dispose them). */
+  get state(): ReadonlyMap<string, tf.Variable> {
+    return this.buffers;
+  }
+
+  /** Replaces every buffer with a copy of these values (resuming a training); a name left out has had no gradient yet. */
+  setState(values: Record<string, tf.Tensor>): void {
+    this.dispose();
+    for (const [name, value] of Object.entries(values)) this.buffers.set(name, tf.variable(value, false));
+  }
+
   dispose(): void {
     tf.dispose([...this.buffers.values()]);
     this.buffers.clear();

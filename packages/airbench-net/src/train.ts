@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { parameterGroup, validateConfig, type AirbenchConfig } from './config';
 import type { TrainData } from './data';
+import { checkResumable, TRAINING_STATE_FORMAT, type TrainingState } from './checkpoint';
 import { AirbenchError, InvalidArgumentError } from './errors';
 import { evaluate } from './evaluate';
 import { Lookahead } from './lookahead';
@@ -44,14 +45,33 @@ export interface TrainOptions {
   onStep?: (info: StepInfo) => void;
   /** Aborting stops training between steps; the partial model is freed and the promise rejects. */
   signal?: AbortSignal;
+  /** Continue a training from a state `checkpoint.save` received (same config, seed and data): bit-identical to never stopping. */
+  resumeFrom?: TrainingState;
+  /** Hand out the training's state now and then, to resume it after any stop. */
+  checkpoint?: CheckpointOptions;
+}
+
+export interface CheckpointOptions {
+  /** A state after every this many epochs (after the epoch's record). Default 1, unless `everySteps` is set. */
+  everyEpochs?: number;
+  /** A state after every this many steps, mid-epoch too. Default: none. */
+  everySteps?: number;
+  /**
+   * Receives each state, and a last one when training ends (so a stop during the
+   * final evaluation loses no training). Training waits for it. The arrays are
+   * fresh copies: keep them or encode them (`encodeTrainingState`).
+   */
+  save: (state: TrainingState) => void | Promise<void>;
 }
 
 export interface TrainResult {
   model: AirbenchModel;
   history: EpochRecord[];
   totalSteps: number;
-  /** Timed seconds: the whitening init, and the training steps. */
+  /** Timed seconds: the whitening init, and the training steps (of the resumed part too). */
   seconds: { whitening: number; training: number };
+  /** Where a resumed training started: the state's step, epoch and batch; null for a training from scratch. */
+  resumedFrom: { step: number; epoch: number; batch: number } | null;
 }
 
 /**
@@ -59,6 +79,11 @@ export interface TrainResult {
  * ceil(epochs) passes over `data.train`, stopping at T = ceil(batches × epochs)
  * steps, with the warm-up/warm-down schedule, Nesterov SGD in two parameter
  * groups and lookahead. Returns the final (slow) weights.
+ *
+ * With `checkpoint`, it hands out its whole state now and then; given one back
+ * as `resumeFrom` (same config, seed and data), it continues where that state
+ * was taken and ends with the same weights, bit for bit, as a training that
+ * never stopped (on the same backend).
  *
  * ```ts
  * const { model } = await train(CONFIGS.airbench94, { train: loader, whitening }, { seed: 0 });
@@ -69,6 +94,9 @@ export async function train(config: AirbenchConfig, data: TrainData, options: Tr
   validateConfig(config);
   checkTrainData(config, data);
   const steps = totalSteps(config, data.train.length);
+  const resume = options.resumeFrom;
+  if (resume) checkResumable(resume, config, seed, data.train.length, steps);
+  const every = checkpointEvery(options.checkpoint);
   // The two SGD groups, computed once, not per parameter per step.
   const groups = { shift: parameterGroup(config, 'norm'), other: parameterGroup(config, 'other') };
   const groupOf = (name: string) => (name.includes('norm') ? groups.shift : groups.other);
@@ -78,21 +106,34 @@ export async function train(config: AirbenchConfig, data: TrainData, options: Tr
   // The slow copy is taken before the whitening init, as in airbench (its effect is negligible).
   const lookahead = new Lookahead(model);
   const optimizer = new NesterovSgd(config.momentum);
-  const history: EpochRecord[] = [];
+  const history: EpochRecord[] = resume ? structuredClone(resume.history) : [];
   try {
-    initWhitening(model, data.whitening);
-    const whiteningSeconds = (performance.now() - started) / 1000;
-    let trainingSeconds = 0;
-    let step = 0;
-    for (let epoch = 0; epoch < Math.ceil(config.epochs) && step < steps; epoch++) {
-      const epochStart = performance.now();
+    if (resume) restoreState(resume, model, optimizer, lookahead);
+    else initWhitening(model, data.whitening);
+    const whiteningSeconds = resume ? resume.seconds.whitening : (performance.now() - started) / 1000;
+    let trainingSeconds = resume?.seconds.training ?? 0;
+    let step = resume?.step ?? 0;
+    const save = async (epoch: number, batch: number) => {
+      const seconds = { whitening: whiteningSeconds, training: trainingSeconds };
+      await options.checkpoint!.save(await captureState({ config, seed, step, steps, epoch, batch, batchesPerEpoch: data.train.length, history, seconds, model, optimizer, lookahead }));
+    };
+    for (let epoch = resume?.epoch ?? 0; epoch < Math.ceil(config.epochs) && step < steps; epoch++) {
+      let epochStart = performance.now();
+      // A resumed epoch skips the batches it had done: the sources are stateless, so the rest are the same batches.
+      const skip = resume && epoch === resume.epoch ? resume.batch : 0;
       // The whitening bias trains only in the first epochs; then it has no gradient at all.
       const names = Object.keys(model.params).filter(
         (name) => name !== 'whiten.weight' && (name !== 'whiten.bias' || epoch < config.whiteningBiasEpochs),
       );
       const variables = names.map((name) => model.params[name]!);
       let last: tf.Tensor[] = [];
+      let batch = 0;
       for (const { inputs, labels } of data.train.batches(epoch)) {
+        batch += 1;
+        if (batch <= skip) {
+          tf.dispose([inputs, labels]);
+          continue;
+        }
         if (options.signal?.aborted) {
           tf.dispose([inputs, labels, ...last]);
           throw options.signal.reason ?? new AirbenchError('training was aborted');
@@ -117,25 +158,122 @@ export async function train(config: AirbenchConfig, data: TrainData, options: Tr
           lookahead.update(1); // the final network is the slow weights
           break;
         }
+        // Mid-epoch states; the one after an epoch's last batch waits for the epoch's record.
+        if (every.steps && step % every.steps === 0 && batch < data.train.length) {
+          trainingSeconds += (performance.now() - epochStart) / 1000;
+          await save(epoch, batch);
+          epochStart = performance.now();
+        }
         await yieldToEventLoop();
       }
-      const batch = last[2]?.shape[0] ?? 1;
-      const trainLoss = (last[0]?.dataSync()[0] ?? NaN) / batch;
-      const trainAcc = (last[1]?.dataSync()[0] ?? NaN) / batch;
+      const size = last[2]?.shape[0] ?? 1;
+      const trainLoss = (last[0]?.dataSync()[0] ?? NaN) / size;
+      const trainAcc = (last[1]?.dataSync()[0] ?? NaN) / size;
       tf.dispose(last);
       trainingSeconds += (performance.now() - epochStart) / 1000;
       const valAcc = data.test ? (await evaluate(model, data.test, { tta: 0, ...(options.signal ? { signal: options.signal } : {}) })).accuracy : null;
       const record = { epoch, trainLoss, trainAcc, valAcc, steps: step, seconds: whiteningSeconds + trainingSeconds };
       history.push(record);
       options.onEpoch?.(record, model);
+      const due = step >= steps || (every.epochs !== undefined && (epoch + 1) % every.epochs === 0) || (every.steps !== undefined && step % every.steps === 0);
+      if (options.checkpoint && due) await save(epoch + 1, 0);
     }
-    return { model, history, totalSteps: steps, seconds: { whitening: whiteningSeconds, training: trainingSeconds } };
+    const resumedFrom = resume ? { step: resume.step, epoch: resume.epoch, batch: resume.batch } : null;
+    return { model, history, totalSteps: steps, seconds: { whitening: whiteningSeconds, training: trainingSeconds }, resumedFrom };
   } catch (error) {
     disposeModel(model);
     throw error;
   } finally {
     lookahead.dispose();
     optimizer.dispose();
+  }
+}
+
+function checkpointEvery(checkpoint: CheckpointOptions | undefined): { epochs?: number; steps?: number } {
+  if (!checkpoint) return {};
+  if (typeof checkpoint.save !== 'function') throw new InvalidArgumentError('checkpoint', `train: 'checkpoint.save' must be a function (state) => void | Promise<void>.`);
+  for (const key of ['everyEpochs', 'everySteps'] as const) {
+    const n = checkpoint[key];
+    if (n !== undefined && !(Number.isSafeInteger(n) && n >= 1)) throw new InvalidArgumentError('checkpoint', `train: 'checkpoint.${key}' must be a positive integer, not ${String(n)}.`);
+  }
+  if (checkpoint.everySteps !== undefined) return { steps: checkpoint.everySteps, ...(checkpoint.everyEpochs !== undefined ? { epochs: checkpoint.everyEpochs } : {}) };
+  return { epochs: checkpoint.everyEpochs ?? 1 };
+}
+
+interface Capture {
+  config: AirbenchConfig;
+  seed: number;
+  step: number;
+  steps: number;
+  epoch: number;
+  batch: number;
+  batchesPerEpoch: number;
+  history: EpochRecord[];
+  seconds: { whitening: number; training: number };
+  model: AirbenchModel;
+  optimizer: NesterovSgd;
+  lookahead: Lookahead;
+}
+
+/** Copies every tensor a step depends on out of the backend, with the position in the run. */
+async function captureState(c: Capture): Promise<TrainingState> {
+  const named: [string, tf.Tensor][] = [
+    ...Object.entries(c.model.params).map(([name, v]) => [`param/${name}`, v] as [string, tf.Tensor]),
+    ...Object.entries(c.model.buffers).map(([name, v]) => [`buffer/${name}`, v] as [string, tf.Tensor]),
+    ...[...c.optimizer.state].map(([name, v]) => [`momentum/${name}`, v] as [string, tf.Tensor]),
+    ...[...c.lookahead.state].map(([name, v]) => [`slow/${name}`, v] as [string, tf.Tensor]),
+  ];
+  const values = await Promise.all(named.map(([, t]) => t.data() as Promise<Float32Array>));
+  const tensors: TrainingState['tensors'] = {};
+  named.forEach(([name, t], i) => (tensors[name] = { shape: [...t.shape], values: values[i]! }));
+  return {
+    format: TRAINING_STATE_FORMAT,
+    config: c.config,
+    seed: c.seed,
+    step: c.step,
+    totalSteps: c.steps,
+    epoch: c.epoch,
+    batch: c.batch,
+    batchesPerEpoch: c.batchesPerEpoch,
+    whiteningBiasFrozen: c.epoch >= c.config.whiteningBiasEpochs,
+    history: structuredClone(c.history),
+    seconds: { ...c.seconds },
+    tensors,
+  };
+}
+
+/** Puts a state's tensors into a fresh model, optimizer and lookahead; every one must be there with its shape. */
+function restoreState(state: TrainingState, model: AirbenchModel, optimizer: NesterovSgd, lookahead: Lookahead): void {
+  const take = (key: string, shape: readonly number[]): tf.Tensor => {
+    const found = state.tensors[key];
+    if (!found || found.shape.join() !== shape.join() || found.values.length !== shape.reduce((a, b) => a * b, 1)) {
+      throw new InvalidArgumentError('resumeFrom', `train: cannot resume: the state's '${key}' is ${found ? `[${found.shape.join(', ')}]` : 'missing'}, the network needs [${shape.join(', ')}].`);
+    }
+    // A copy: a backend may keep the array it is given, and this one views the whole decoded state.
+    return tf.tensor(found.values.slice(), [...shape], 'float32');
+  };
+  const owned: tf.Tensor[] = [];
+  try {
+    for (const [kind, vars] of [['param', model.params], ['buffer', model.buffers]] as const) {
+      for (const [name, v] of Object.entries(vars)) {
+        const t = take(`${kind}/${name}`, v.shape);
+        owned.push(t);
+        v.assign(t);
+      }
+    }
+    const slow: Record<string, tf.Tensor> = {};
+    for (const [name, v] of Object.entries({ ...model.params, ...model.buffers })) owned.push((slow[name] = take(`slow/${name}`, v.shape)));
+    lookahead.setState(slow);
+    const momentum: Record<string, tf.Tensor> = {};
+    for (const key of Object.keys(state.tensors).filter((k) => k.startsWith('momentum/'))) {
+      const name = key.slice('momentum/'.length);
+      const param = model.params[name];
+      if (!param) throw new InvalidArgumentError('resumeFrom', `train: cannot resume: the state has momentum for '${name}', which the network does not have.`);
+      owned.push((momentum[name] = take(key, param.shape)));
+    }
+    optimizer.setState(momentum);
+  } finally {
+    tf.dispose(owned);
   }
 }
 

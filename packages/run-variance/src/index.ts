@@ -10,9 +10,9 @@
  * stats/budget-to-match.ts.
  */
 export { openStore } from './store/open-store';
-export type { Claim, Experiment, ExperimentSpec, RunCounts, RunOutput, RunRecord, RunState, RunStore, Seeds, WorkerId } from './store/types';
+export type { Claim, Experiment, ExperimentSpec, RunCounts, RunOutput, RunRecord, RunState, RunStore, Seeds, StoredCheckpoint, WorkerId } from './store/types';
 export { workOn } from './harness/work';
-export type { RunFunction, WorkOptions } from './harness/work';
+export type { CheckpointSlot, RunContext, RunFunction, WorkOptions } from './harness/work';
 export { startWorkers } from './harness/workers';
 export type { StartWorkersOptions, WorkerPool } from './harness/workers';
 export { correctnessMatrix, runAccuracies, exampleAccuracies } from './stats/matrix';

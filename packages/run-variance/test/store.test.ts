@@ -1,7 +1,8 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ExperimentConflictError, InvalidArgumentError, openStore, StoreError, type RunStore, type WorkerId } from '../src/index';
@@ -108,6 +109,40 @@ describe.each(Object.entries(engines))('the %s store', (engine, makeUrl) => {
     expect((await store.counts(experiment)).done).toBe(0);
   });
 
+  it('keeps one checkpoint per run, written only by its owner, flags damaged bytes, and drops it when the run is done', async () => {
+    const experiment = await store.openExperiment({ ...spec, name: 'checkpoints' });
+    await store.enqueue(experiment, [{ model: 1 }]);
+    const claim = (await store.claim(experiment, alice, 60))!;
+    expect(await store.loadCheckpoint(experiment, claim.key)).toBeNull();
+    const bytes = (n: number) => Uint8Array.from({ length: 5000 }, (_, i) => (i * n) % 256);
+    expect(await store.saveCheckpoint(experiment, claim.key, alice, bytes(3), { step: 3 }, 60)).toBe(true);
+    expect(await store.saveCheckpoint(experiment, claim.key, alice, bytes(7), { step: 7 }, 60)).toBe(true);
+    // Not bob's run: nothing written.
+    expect(await store.saveCheckpoint(experiment, claim.key, bob, bytes(9), { step: 9 }, 60)).toBe(false);
+    const latest = (await store.loadCheckpoint(experiment, claim.key))!;
+    expect(latest).toMatchObject({ progress: { step: 7 }, intact: true });
+    expect(Buffer.from(latest.bytes).equals(Buffer.from(bytes(7)))).toBe(true);
+
+    // A byte flipped at rest (disk, a hand edit) is reported, not hidden.
+    const damaged = Buffer.from(bytes(7));
+    damaged[2500]! ^= 0x01;
+    if (engine === 'sqlite') {
+      const Database = (await import('better-sqlite3')).default;
+      const db = new Database(store.url.slice('sqlite:'.length));
+      db.prepare(`UPDATE checkpoints SET bytes = ?`).run(damaged);
+      db.close();
+    } else {
+      const client = new pg.Client({ connectionString: store.url });
+      await client.connect();
+      await client.query(`UPDATE checkpoints SET bytes = $1`, [damaged]);
+      await client.end();
+    }
+    expect((await store.loadCheckpoint(experiment, claim.key))!.intact).toBe(false);
+
+    await store.complete(experiment, claim.key, alice, { ...(await tinyRun({ model: 1 })), seconds: 1 });
+    expect(await store.loadCheckpoint(experiment, claim.key)).toBeNull();
+  });
+
   it('refuses a store of another schema version', async () => {
     const url = store.url;
     await store.close();
@@ -122,8 +157,36 @@ describe.each(Object.entries(engines))('the %s store', (engine, makeUrl) => {
       await client.query(`UPDATE airbench_meta SET value = '99' WHERE key = 'schema_version'`);
       await client.end();
     }
-    await expect(openStore(url)).rejects.toThrow(/has schema version 99; this @airbench-ts\/run-variance reads version 1/);
+    await expect(openStore(url)).rejects.toThrow(/has schema version 99; this @airbench-ts\/run-variance reads versions 1 to 2/);
     store = await openStore(await makeUrl());
+  });
+});
+
+describe('schema migrations', () => {
+  it('migrates a copy of the committed version-1 store in place: every run reads as before, and checkpoints work', async () => {
+    const copy = join(work, 'variance-v1.db');
+    copyFileSync(fileURLToPath(new URL('../../../results/variance.db', import.meta.url)), copy);
+    const Database = (await import('better-sqlite3')).default;
+    const before = new Database(copy, { readonly: true });
+    expect((before.prepare(`SELECT value FROM airbench_meta WHERE key = 'schema_version'`).get() as { value: string }).value).toBe('1');
+    const rows = before.prepare(`SELECT experiment_id, seeds_key, state, accuracy, hex(predictions) AS p FROM runs ORDER BY experiment_id, position`).all();
+    before.close();
+    expect(rows.length).toBeGreaterThan(100);
+
+    const store = await openStore(`sqlite:${copy}`);
+    const after = new Database(copy, { readonly: true });
+    expect((after.prepare(`SELECT value FROM airbench_meta WHERE key = 'schema_version'`).get() as { value: string }).value).toBe('2');
+    expect(after.prepare(`SELECT experiment_id, seeds_key, state, accuracy, hex(predictions) AS p FROM runs ORDER BY experiment_id, position`).all()).toEqual(rows);
+    after.close();
+    const [experiment] = await store.experiments();
+    expect((await store.runs(experiment!)).length).toBeGreaterThan(0);
+    await store.enqueue(experiment!, [{ model: 100_000, order: 0, aug: 0 }]);
+    const claim = (await store.claim(experiment!, alice, 60))!;
+    expect(await store.saveCheckpoint(experiment!, claim.key, alice, new Uint8Array([1, 2, 3]), null, 60)).toBe(true);
+    expect((await store.loadCheckpoint(experiment!, claim.key))!.intact).toBe(true);
+    await store.close();
+    // And opening it again changes nothing.
+    await (await openStore(`sqlite:${copy}`)).close();
   });
 });
 

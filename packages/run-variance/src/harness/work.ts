@@ -3,7 +3,30 @@ import { thisWorker } from '../store/common';
 import type { Experiment, RunOutput, RunStore, Seeds, WorkerId } from '../store/types';
 
 /** What the harness calls for each run: a function of its seeds (the model, order, augmentation seeds…). */
-export type RunFunction = (seeds: Seeds, context: { signal: AbortSignal; attempt: number }) => Promise<RunOutput> | RunOutput;
+export type RunFunction = (seeds: Seeds, context: RunContext) => Promise<RunOutput> | RunOutput;
+
+export interface RunContext {
+  /** Aborted on Ctrl-C or when the run's lease is lost: stop, and throw. */
+  signal: AbortSignal;
+  /** 1 on the first try, 2 on the first retry, … */
+  attempt: number;
+  /** The run's checkpoint in the store, shared by every worker: a reclaimed run resumes from it. */
+  checkpoint: CheckpointSlot;
+}
+
+export interface CheckpointSlot {
+  /**
+   * The run's latest checkpoint (saved by an earlier worker, attempt or session), or null:
+   * none yet, or the stored one is damaged (then a warning names it, and the run starts over).
+   */
+  load(): Promise<Uint8Array | null>;
+  /**
+   * Keeps `bytes` as the run's latest checkpoint, replacing the previous one, and renews the
+   * lease. `progress` is plain JSON kept beside it (e.g. { step, totalSteps }). Throws, and
+   * aborts the run, when the run is no longer this worker's.
+   */
+  save(bytes: Uint8Array, progress?: unknown): Promise<void>;
+}
 
 export interface WorkOptions {
   store: RunStore;
@@ -20,6 +43,8 @@ export interface WorkOptions {
   /** After each run, stored or not. */
   onRun?: (event: { seeds: Seeds; ok: boolean; stored: boolean; seconds: number; accuracy?: number; error?: string }) => void;
   worker?: WorkerId;
+  /** Where warnings go (a damaged checkpoint). Default: stderr. */
+  onWarning?: (message: string) => void;
 }
 
 /**
@@ -35,6 +60,7 @@ export async function workOn(options: WorkOptions): Promise<{ finished: number; 
     throw new InvalidArgumentError('leaseSeconds', `workOn: need 0 < heartbeatSeconds (${heartbeatSeconds}) < leaseSeconds (${leaseSeconds}).`);
   }
   const worker = options.worker ?? thisWorker();
+  const warn = options.onWarning ?? ((message: string) => void process.stderr.write(`warning: ${message}\n`));
   let finished = 0;
   let failed = 0;
   while (!signal?.aborted) {
@@ -50,9 +76,27 @@ export async function workOn(options: WorkOptions): Promise<{ finished: number; 
         () => {},
       );
     }, heartbeatSeconds * 1000);
+    const checkpoint: CheckpointSlot = {
+      load: async () => {
+        const stored = await store.loadCheckpoint(experiment, claim.key);
+        if (stored && !stored.intact) {
+          warn(`run ${claim.key} of '${experiment.name}': its checkpoint of ${stored.savedAt} (${stored.bytes.length} bytes) does not match its SHA-256; it is not loaded, the run starts over.`);
+          return null;
+        }
+        return stored?.bytes ?? null;
+      },
+      save: async (bytes, progress) => {
+        if (!(bytes instanceof Uint8Array)) throw new InvalidArgumentError('checkpoint', `checkpoint.save: 'bytes' must be a Uint8Array, not ${typeof bytes}.`);
+        if (!(await store.saveCheckpoint(experiment, claim.key, worker, bytes, progress, leaseSeconds))) {
+          const lost = new Error(`the lease of run ${claim.key} was lost; its checkpoint was not written`);
+          controller.abort(lost);
+          throw lost;
+        }
+      },
+    };
     const started = performance.now();
     try {
-      const output = await run(claim.seeds, { signal: controller.signal, attempt: claim.attempts });
+      const output = await run(claim.seeds, { signal: controller.signal, attempt: claim.attempts, checkpoint });
       if (signal?.aborted) throw signal.reason ?? new Error('stopped');
       const seconds = output.seconds ?? (performance.now() - started) / 1000;
       const { stored, accuracy } = await store.complete(experiment, claim.key, worker, { ...output, seconds });

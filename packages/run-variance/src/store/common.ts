@@ -3,8 +3,8 @@ import { hostname } from 'node:os';
 import { ExperimentConflictError, InvalidArgumentError } from '../errors';
 import type { Experiment, ExperimentSpec, RunOutput, RunRecord, RunState, Seeds, WorkerId } from './types';
 
-/** The version of the tables below; a store of another version is refused, never guessed at. */
-export const SCHEMA_VERSION = 1;
+/** The version of the tables; an older store is migrated in place (each engine's MIGRATIONS), a newer one refused. */
+export const SCHEMA_VERSION = 2;
 
 /** JSON with object keys sorted, so equal values have one text and one hash. */
 export function canonicalJson(value: unknown): string {

@@ -1,7 +1,7 @@
 import type { Pool, PoolClient } from 'pg';
 import { ExperimentConflictError, StoreError } from '../errors';
-import { checkOutput, checkSame, checkSpec, isAlive, redact, SCHEMA_VERSION, seedsKey, toRecord } from './common';
-import type { Claim, Experiment, ExperimentSpec, RunCounts, RunOutput, RunState, RunStore, Seeds, WorkerId } from './types';
+import { checkOutput, checkSame, checkSpec, hashOf, isAlive, redact, SCHEMA_VERSION, seedsKey, toRecord } from './common';
+import type { Claim, Experiment, ExperimentSpec, RunCounts, RunOutput, RunState, RunStore, Seeds, StoredCheckpoint, WorkerId } from './types';
 
 // PostgreSQL through `pg`, for workers on many machines: the database is the
 // coordinator. A claim is one statement that locks the first claimable row with
@@ -9,6 +9,24 @@ import type { Claim, Experiment, ExperimentSpec, RunCounts, RunOutput, RunState,
 // waiting) and marks it running with a lease on the database's clock, so the
 // machines' clocks do not matter. A worker that dies stops renewing its lease;
 // when it expires, the run is claimable again.
+
+// Numbered migrations: MIGRATIONS[v] takes a store of version v-1 to v. SCHEMA
+// is the newest version, for a new store.
+const MIGRATIONS: Record<number, string> = {
+  // 2: the latest checkpoint of each running run, so a reclaimed run resumes.
+  2: `
+CREATE TABLE IF NOT EXISTS checkpoints (
+  experiment_id INTEGER NOT NULL,
+  seeds_key TEXT NOT NULL,
+  bytes BYTEA NOT NULL,
+  sha256 TEXT NOT NULL,
+  progress JSONB,
+  saved_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+  PRIMARY KEY (experiment_id, seeds_key),
+  FOREIGN KEY (experiment_id, seeds_key) REFERENCES runs (experiment_id, seeds_key)
+);
+`,
+};
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS airbench_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -33,7 +51,7 @@ CREATE TABLE IF NOT EXISTS runs (
   PRIMARY KEY (experiment_id, seeds_key)
 );
 CREATE INDEX IF NOT EXISTS runs_claim ON runs (experiment_id, state, position);
-`;
+${MIGRATIONS[2]}`;
 
 export async function openPostgresStore(url: string): Promise<RunStore> {
   let pg: typeof import('pg');
@@ -73,12 +91,14 @@ export async function openPostgresStore(url: string): Promise<RunStore> {
       if (meta.rows[0].present) {
         const found = await client.query(`SELECT value FROM airbench_meta WHERE key = 'schema_version'`);
         const version = found.rows[0]?.value as string | undefined;
-        if (version !== undefined && Number(version) !== SCHEMA_VERSION) {
-          throw new StoreError(url, `${redact(url)} has schema version ${version}; this @airbench-ts/run-variance reads version ${SCHEMA_VERSION}. Use a matching version of the package, or another database.`);
+        if (version !== undefined && !(Number(version) >= 1 && Number(version) <= SCHEMA_VERSION)) {
+          throw new StoreError(url, `${redact(url)} has schema version ${version}; this @airbench-ts/run-variance reads versions 1 to ${SCHEMA_VERSION}. Use a newer version of the package, or another database.`);
         }
+        // An older store is migrated in place, in this transaction: all steps or none.
+        for (let v = Number(version ?? SCHEMA_VERSION) + 1; v <= SCHEMA_VERSION; v++) await client.query(MIGRATIONS[v]!);
       }
       await client.query(SCHEMA);
-      await client.query(`INSERT INTO airbench_meta (key, value) VALUES ('schema_version', $1) ON CONFLICT (key) DO NOTHING`, [String(SCHEMA_VERSION)]);
+      await client.query(`INSERT INTO airbench_meta (key, value) VALUES ('schema_version', $1) ON CONFLICT (key) DO UPDATE SET value = excluded.value`, [String(SCHEMA_VERSION)]);
     });
   } catch (error) {
     await pool.end().catch(() => {});
@@ -158,31 +178,65 @@ export async function openPostgresStore(url: string): Promise<RunStore> {
     },
     async complete(experiment: Experiment, key: string, worker: WorkerId, output: RunOutput & { seconds: number }) {
       const accuracy = checkOutput(experiment, key, output);
-      const result = await query(
-        `UPDATE runs SET state = 'done', predictions = $3, accuracy = $4, seconds = $5, backend = $6, extra = $7, error = NULL, finished_at = now(),
-           worker_host = $8, worker_pid = $9, worker_tag = $10, lease_until = NULL
-         WHERE experiment_id = $1 AND seeds_key = $2 AND state <> 'done'`,
-        [
-          experiment.id,
-          key,
-          Buffer.from(output.predictions),
-          accuracy,
-          output.seconds,
-          output.backend ?? null,
-          output.extra === undefined ? null : JSON.stringify(output.extra),
-          worker.host,
-          worker.pid,
-          worker.tag,
-        ],
-      );
+      const result = await transaction(async (client) => {
+        // A finished run's checkpoint is of no more use: the store does not grow with them.
+        await client.query(`DELETE FROM checkpoints WHERE experiment_id = $1 AND seeds_key = $2`, [experiment.id, key]);
+        return client.query(
+          `UPDATE runs SET state = 'done', predictions = $3, accuracy = $4, seconds = $5, backend = $6, extra = $7, error = NULL, finished_at = now(),
+             worker_host = $8, worker_pid = $9, worker_tag = $10, lease_until = NULL
+           WHERE experiment_id = $1 AND seeds_key = $2 AND state <> 'done'`,
+          [
+            experiment.id,
+            key,
+            Buffer.from(output.predictions),
+            accuracy,
+            output.seconds,
+            output.backend ?? null,
+            output.extra === undefined ? null : JSON.stringify(output.extra),
+            worker.host,
+            worker.pid,
+            worker.tag,
+          ],
+        );
+      });
       return { stored: result.rowCount === 1, accuracy };
     },
     async fail(experiment: Experiment, key: string, worker: WorkerId, error: string, maxAttempts: number) {
-      await query(
-        `UPDATE runs SET state = CASE WHEN attempts >= $4 THEN 'failed' ELSE 'pending' END, error = $5, worker_host = NULL, worker_pid = NULL, worker_tag = NULL, lease_until = NULL
-         WHERE experiment_id = $1 AND seeds_key = $2 AND state = 'running' AND worker_tag = $3`,
-        [experiment.id, key, worker.tag, maxAttempts, error],
-      );
+      await transaction(async (client) => {
+        const result = await client.query(
+          `UPDATE runs SET state = CASE WHEN attempts >= $4 THEN 'failed' ELSE 'pending' END, error = $5, worker_host = NULL, worker_pid = NULL, worker_tag = NULL, lease_until = NULL
+           WHERE experiment_id = $1 AND seeds_key = $2 AND state = 'running' AND worker_tag = $3
+           RETURNING state`,
+          [experiment.id, key, worker.tag, maxAttempts, error],
+        );
+        // A retry resumes from the checkpoint; a run that has failed for good keeps none.
+        if (result.rows[0]?.state === 'failed') await client.query(`DELETE FROM checkpoints WHERE experiment_id = $1 AND seeds_key = $2`, [experiment.id, key]);
+      });
+    },
+    async saveCheckpoint(experiment: Experiment, key: string, worker: WorkerId, bytes: Uint8Array, progress: unknown, leaseSeconds: number) {
+      const digest = hashOf(bytes);
+      return transaction(async (client) => {
+        // Only the run's owner writes, and writing renews its lease: one transaction, so a worker that lost the run cannot overwrite the new owner's state.
+        const mine = await client.query(
+          `UPDATE runs SET lease_until = now() + make_interval(secs => $4) WHERE experiment_id = $1 AND seeds_key = $2 AND state = 'running' AND worker_tag = $3`,
+          [experiment.id, key, worker.tag, leaseSeconds],
+        );
+        if (mine.rowCount !== 1) return false;
+        await client.query(
+          `INSERT INTO checkpoints (experiment_id, seeds_key, bytes, sha256, progress, saved_at) VALUES ($1, $2, $3, $4, $5, now())
+           ON CONFLICT (experiment_id, seeds_key) DO UPDATE SET bytes = excluded.bytes, sha256 = excluded.sha256, progress = excluded.progress, saved_at = excluded.saved_at`,
+          [experiment.id, key, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), digest, progress === undefined ? null : JSON.stringify(progress)],
+        );
+        return true;
+      });
+    },
+    async loadCheckpoint(experiment: Experiment, key: string): Promise<StoredCheckpoint | null> {
+      const row = (await query(`SELECT bytes, sha256, progress, saved_at FROM checkpoints WHERE experiment_id = $1 AND seeds_key = $2`, [experiment.id, key])).rows[0] as
+        | { bytes: Buffer; sha256: string; progress: unknown; saved_at: Date }
+        | undefined;
+      if (!row) return null;
+      const bytes = new Uint8Array(row.bytes);
+      return { bytes, progress: row.progress ?? null, savedAt: new Date(row.saved_at).toISOString(), intact: hashOf(bytes) === row.sha256 };
     },
     async release(experiment: Experiment, key: string, worker: WorkerId) {
       await query(

@@ -3,14 +3,32 @@ import { createRequire } from 'node:module';
 import { dirname, resolve } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
 import { ExperimentConflictError, StoreError } from '../errors';
-import { checkOutput, checkSame, checkSpec, isAlive, SCHEMA_VERSION, seedsKey, toRecord, type RunRow } from './common';
-import type { Claim, Experiment, ExperimentSpec, RunCounts, RunOutput, RunState, RunStore, Seeds, WorkerId } from './types';
+import { checkOutput, checkSame, checkSpec, hashOf, isAlive, SCHEMA_VERSION, seedsKey, toRecord, type RunRow } from './common';
+import type { Claim, Experiment, ExperimentSpec, RunCounts, RunOutput, RunState, RunStore, Seeds, StoredCheckpoint, WorkerId } from './types';
 
 // SQLite through better-sqlite3, pinned to its 12.x line: 13.x needs Node 22,
 // and this project supports Node 20. WAL lets readers (a report, a progress bar)
 // run beside the writers; synchronous=FULL makes every committed run survive a
 // power cut or `kill -9`; writers queue on busy_timeout. Claims take the write
 // lock first (BEGIN IMMEDIATE), so two workers never claim one run.
+
+// Numbered migrations: MIGRATIONS[v] takes a store of version v-1 to v. SCHEMA
+// is the newest version, for a new store.
+const MIGRATIONS: Record<number, string> = {
+  // 2: the latest checkpoint of each running run, so a reclaimed run resumes.
+  2: `
+CREATE TABLE IF NOT EXISTS checkpoints (
+  experiment_id INTEGER NOT NULL,
+  seeds_key TEXT NOT NULL,
+  bytes BLOB NOT NULL,
+  sha256 TEXT NOT NULL,
+  progress TEXT,
+  saved_at TEXT NOT NULL,
+  PRIMARY KEY (experiment_id, seeds_key),
+  FOREIGN KEY (experiment_id, seeds_key) REFERENCES runs (experiment_id, seeds_key)
+);
+`,
+};
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS airbench_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -35,7 +53,7 @@ CREATE TABLE IF NOT EXISTS runs (
   PRIMARY KEY (experiment_id, seeds_key)
 );
 CREATE INDEX IF NOT EXISTS runs_claim ON runs (experiment_id, state, position);
-`;
+${MIGRATIONS[2]}`;
 
 
 export function openSqliteStore(url: string, path: string): RunStore {
@@ -57,11 +75,13 @@ export function openSqliteStore(url: string, path: string): RunStore {
     db.transaction(() => {
       const hasMeta = db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'airbench_meta'`).get();
       const found = hasMeta ? (db.prepare(`SELECT value FROM airbench_meta WHERE key = 'schema_version'`).get() as { value: string } | undefined)?.value : undefined;
-      if (found !== undefined && Number(found) !== SCHEMA_VERSION) {
-        throw new StoreError(url, `${url} has schema version ${found}; this @airbench-ts/run-variance reads version ${SCHEMA_VERSION}. Use a matching version of the package, or another store.`);
+      if (found !== undefined && !(Number(found) >= 1 && Number(found) <= SCHEMA_VERSION)) {
+        throw new StoreError(url, `${url} has schema version ${found}; this @airbench-ts/run-variance reads versions 1 to ${SCHEMA_VERSION}. Use a newer version of the package, or another store.`);
       }
+      // An older store is migrated in place, in this transaction: all steps or none.
+      for (let v = Number(found ?? SCHEMA_VERSION) + 1; v <= SCHEMA_VERSION; v++) db.exec(MIGRATIONS[v]!);
       db.exec(SCHEMA);
-      db.prepare(`INSERT OR IGNORE INTO airbench_meta (key, value) VALUES ('schema_version', ?)`).run(String(SCHEMA_VERSION));
+      db.prepare(`INSERT INTO airbench_meta (key, value) VALUES ('schema_version', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`).run(String(SCHEMA_VERSION));
     }).immediate();
   } catch (error) {
     if (error instanceof StoreError) throw error;
@@ -134,7 +154,10 @@ export function openSqliteStore(url: string, path: string): RunStore {
     },
     async complete(experiment: Experiment, key: string, worker: WorkerId, output: RunOutput & { seconds: number }) {
       const accuracy = checkOutput(experiment, key, output);
-      const result = db
+      const result = db.transaction(() => {
+        // A finished run's checkpoint is of no more use: the store does not grow with them.
+        db.prepare(`DELETE FROM checkpoints WHERE experiment_id = ? AND seeds_key = ?`).run(experiment.id, key);
+        return db
         .prepare(
           `UPDATE runs SET state = 'done', predictions = ?, accuracy = ?, seconds = ?, backend = ?, extra = ?, error = NULL, finished_at = ?,
              worker_host = ?, worker_pid = ?, worker_tag = ?, lease_until = NULL
@@ -153,13 +176,39 @@ export function openSqliteStore(url: string, path: string): RunStore {
           experiment.id,
           key,
         );
+      }).immediate();
       return { stored: result.changes === 1, accuracy };
     },
     async fail(experiment: Experiment, key: string, worker: WorkerId, error: string, maxAttempts: number) {
-      db.prepare(
-        `UPDATE runs SET state = CASE WHEN attempts >= ? THEN 'failed' ELSE 'pending' END, error = ?, worker_host = NULL, worker_pid = NULL, worker_tag = NULL, lease_until = NULL
-         WHERE experiment_id = ? AND seeds_key = ? AND state = 'running' AND worker_tag = ?`,
-      ).run(maxAttempts, error, experiment.id, key, worker.tag);
+      db.transaction(() => {
+        const result = db.prepare(
+          `UPDATE runs SET state = CASE WHEN attempts >= ? THEN 'failed' ELSE 'pending' END, error = ?, worker_host = NULL, worker_pid = NULL, worker_tag = NULL, lease_until = NULL
+           WHERE experiment_id = ? AND seeds_key = ? AND state = 'running' AND worker_tag = ?`,
+        ).run(maxAttempts, error, experiment.id, key, worker.tag);
+        // A retry resumes from the checkpoint; a run that has failed for good keeps none.
+        if (result.changes === 1) db.prepare(`DELETE FROM checkpoints WHERE experiment_id = ? AND seeds_key = ? AND (SELECT state FROM runs WHERE experiment_id = ? AND seeds_key = ?) = 'failed'`).run(experiment.id, key, experiment.id, key);
+      }).immediate();
+    },
+    async saveCheckpoint(experiment: Experiment, key: string, worker: WorkerId, bytes: Uint8Array, progress: unknown, leaseSeconds: number) {
+      const digest = hashOf(bytes);
+      return db.transaction(() => {
+        // Only the run's owner writes, and writing renews its lease: one transaction, so a worker that lost the run cannot overwrite the new owner's state.
+        const mine = db.prepare(`UPDATE runs SET lease_until = ? WHERE experiment_id = ? AND seeds_key = ? AND state = 'running' AND worker_tag = ?`).run(now() + leaseSeconds, experiment.id, key, worker.tag);
+        if (mine.changes !== 1) return false;
+        db.prepare(
+          `INSERT INTO checkpoints (experiment_id, seeds_key, bytes, sha256, progress, saved_at) VALUES (?, ?, ?, ?, ?, ?)
+           ON CONFLICT (experiment_id, seeds_key) DO UPDATE SET bytes = excluded.bytes, sha256 = excluded.sha256, progress = excluded.progress, saved_at = excluded.saved_at`,
+        ).run(experiment.id, key, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), digest, progress === undefined ? null : JSON.stringify(progress), new Date().toISOString());
+        return true;
+      }).immediate();
+    },
+    async loadCheckpoint(experiment: Experiment, key: string): Promise<StoredCheckpoint | null> {
+      const row = db.prepare(`SELECT bytes, sha256, progress, saved_at FROM checkpoints WHERE experiment_id = ? AND seeds_key = ?`).get(experiment.id, key) as
+        | { bytes: Buffer; sha256: string; progress: string | null; saved_at: string }
+        | undefined;
+      if (!row) return null;
+      const bytes = new Uint8Array(row.bytes);
+      return { bytes, progress: row.progress === null ? null : (JSON.parse(row.progress) as unknown), savedAt: row.saved_at, intact: hashOf(bytes) === row.sha256 };
     },
     async release(experiment: Experiment, key: string, worker: WorkerId) {
       db.prepare(

@@ -68,6 +68,15 @@ export interface RunCounts {
   failed: number;
 }
 
+/** A run's latest checkpoint as the store holds it. */
+export interface StoredCheckpoint {
+  bytes: Uint8Array;
+  progress: unknown;
+  savedAt: string;
+  /** false when the bytes no longer match the SHA-256 stored with them: do not load them. */
+  intact: boolean;
+}
+
 /** Who holds a claim: a host, a pid and a random tag, so a dead owner can be recognised. */
 export interface WorkerId {
   host: string;
@@ -100,6 +109,14 @@ export interface RunStore {
   fail(experiment: Experiment, key: string, worker: WorkerId, error: string, maxAttempts: number): Promise<void>;
   /** Gives a claimed run back (Ctrl-C), as if it had never been claimed. */
   release(experiment: Experiment, key: string, worker: WorkerId): Promise<void>;
+  /**
+   * Keeps `bytes` as the latest checkpoint of a running run and renews its lease, in one
+   * transaction; false (nothing written) when the run is no longer this worker's.
+   * `progress` is plain JSON shown beside it (e.g. { step, totalSteps }).
+   */
+  saveCheckpoint(experiment: Experiment, key: string, worker: WorkerId, bytes: Uint8Array, progress: unknown, leaseSeconds: number): Promise<boolean>;
+  /** The latest checkpoint of a run, or null. Removed when the run is done, or has failed for good. */
+  loadCheckpoint(experiment: Experiment, key: string): Promise<StoredCheckpoint | null>;
   counts(experiment: Experiment): Promise<RunCounts>;
   /** Every run, in seeds order; `predictions` only with `withPredictions`. */
   runs(experiment: Experiment, options?: { withPredictions?: boolean; state?: RunState }): Promise<RunRecord[]>;
