@@ -9,9 +9,9 @@ import { dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { CIFAR100_MEAN, CIFAR100_STD, CifarLoader, defaultCacheDir, loadCifar10, loadCifar100, normalizeImages, type ImageSplit } from '@airbench-ts/cifar-data';
 import { createFlipPolicy } from '@airbench-ts/derand-flip';
-import { disposeModel, evaluate, makeConfig, serializeModel, train, type AirbenchConfig, type TrainingState, type VariantName } from '@airbench-ts/airbench-net';
+import { disposeModel, evaluate, makeConfig, serializeModel, train, type AirbenchConfig, type Precision, type TrainingState, type VariantName } from '@airbench-ts/airbench-net';
 import { saveModel } from '@airbench-ts/airbench-net/node';
-import { selectBackend } from '@airbench-ts-example/backend';
+import { hasNativeBf16, selectBackend, type BackendInfo } from '@airbench-ts-example/backend';
 import { parseOptions, type Options } from './options';
 import { CheckpointDir } from './checkpoints';
 import { printSummary, printTableHeader, printTableRow, RunProgress } from './report';
@@ -37,6 +37,7 @@ export async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const backend = await selectBackend({ ...(options.backend ? { backend: options.backend } : {}) });
+  const precision = resolvePrecision(options.precision, backend);
   const fetchOptions = { ...(options.dataDir ? { dataDir: options.dataDir } : {}), progress: !options.json };
   // CIFAR-100 is normalised with its own channel statistics; everything else is as for CIFAR-10.
   const data: { train: ImageSplit; test: ImageSplit } = options.dataset === 'cifar100' ? await loadCifar100(fetchOptions) : await loadCifar10(fetchOptions);
@@ -46,7 +47,7 @@ export async function main(argv: string[]): Promise<number> {
     variant: variantName,
     dataset: options.dataset,
     trainSize,
-    precision: options.precision,
+    precision,
     ...(options.epochs !== undefined ? { epochs: options.epochs } : {}),
     ...(options.tta !== undefined ? { tta: options.tta } : {}),
     ...(options.widths ? { widths: options.widths } : {}),
@@ -63,7 +64,7 @@ export async function main(argv: string[]): Promise<number> {
     ...(options.dataset === 'cifar100' ? { dataset: options.dataset } : {}),
     ...(options.widths ? { widths: options.widths } : {}),
     ...(options.batchSize !== undefined ? { batchSize: options.batchSize } : {}),
-    ...(options.precision !== 'fp32' ? { precision: options.precision } : {}),
+    ...(precision !== 'fp32' ? { precision } : {}),
   };
   const testKey = testSize < data.test.length ? { testSize } : {};
   const identity = { config, dataset: options.dataset, trainSize, testSize, backend: backend.name, tensorflowVersion: backend.tensorflowVersion, numerics: numericsVersion() };
@@ -190,6 +191,18 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`warning: ${tf.memory().numTensors} tensors still allocated at the end\n`);
   }
   return 0;
+}
+
+/**
+ * `--precision auto`: airbench trains in reduced precision by default, and so does this where the CPU computes
+ * bf16 natively (AMX or AVX512-BF16) on the native CPU backend; fp32 elsewhere. Says which and why.
+ */
+function resolvePrecision(choice: Options['precision'], backend: BackendInfo): Precision {
+  if (choice !== 'auto') return choice;
+  const native = backend.choice === 'node' && hasNativeBf16(backend.cpu);
+  const why = native ? `the CPU computes bf16 natively (${backend.cpu})` : backend.choice === 'node' ? `the CPU (${backend.cpu}) has no native bf16` : `the ${backend.choice} backend`;
+  process.stderr.write(`precision: ${native ? 'bf16' : 'fp32'} (auto: ${why}; --precision fp32 or bf16 to choose)\n`);
+  return native ? 'bf16' : 'fp32';
 }
 
 /** Checkpoints live beside the run's output: --out's folder, else --save's, else the cache. */

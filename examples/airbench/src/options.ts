@@ -18,8 +18,9 @@ Options:
   --test-subset <n>               evaluate on the first n test images (default: all 10,000); for quick runs,
                                   the accuracy is then over n images only
   --tta <0|1|2>                   test-time augmentation level (default: the variant's, 2)
-  --precision <fp32|bf16>         arithmetic of the convolutions (default fp32); bf16 needs the native backend on a
-                                  CPU with AVX512-BF16/AMX, elsewhere it computes in fp32
+  --precision <auto|fp32|bf16>    arithmetic of the convolutions (default auto: bf16 on the native CPU backend where
+                                  the CPU computes bf16 natively, AMX or AVX512-BF16, as airbench trains in reduced
+                                  precision; fp32 elsewhere); the record names the precision used
   --backend <${BACKEND_CHOICES.join('|')}>  default auto, or $AIRBENCH_BACKEND
   --data-dir <dir>                CIFAR-10 in the official binary layout (default: $CIFAR10_DIR, the cache, a download)
   --out <file.jsonl>              append each finished run; runs already there are skipped (resume)
@@ -47,7 +48,8 @@ export interface Options {
   trainSubset?: number;
   testSubset?: number;
   tta?: 0 | 1 | 2;
-  precision: Precision;
+  /** 'auto' is resolved once the backend is known (main). */
+  precision: Precision | 'auto';
   backend?: string;
   dataDir?: string;
   out?: string;
@@ -81,7 +83,7 @@ export function parseOptions(argv: string[]): Options | { exit: number } {
         'train-subset': { type: 'string' },
         'test-subset': { type: 'string' },
         tta: { type: 'string' },
-        precision: { type: 'string', default: 'fp32' },
+        precision: { type: 'string', default: 'auto' },
         backend: { type: 'string' },
         'data-dir': { type: 'string' },
         out: { type: 'string' },
@@ -111,7 +113,7 @@ export function parseOptions(argv: string[]): Options | { exit: number } {
   const seed = integer(values.seed, 0);
   if (seed === null || seed >= 2 ** 32 - runs) return refuse(`--seed must be an integer in [0, 2^32), not '${values.seed}'.`);
   if (!['cifar10', 'cifar100'].includes(values.dataset)) return refuse(`--dataset must be cifar10 or cifar100, not '${values.dataset}'.`);
-  if (!(PRECISIONS as readonly string[]).includes(values.precision)) return refuse(`--precision must be ${PRECISIONS.join(' or ')}, not '${values.precision}'.`);
+  if (!['auto', ...PRECISIONS].includes(values.precision)) return refuse(`--precision must be auto, ${PRECISIONS.join(' or ')}, not '${values.precision}'.`);
   const every = /^(\d+)\s*(epochs?|steps?)?$/.exec(values['checkpoint-every']);
   const everyN = every ? integer(every[1]!, 1) : null;
   if (values['checkpoint-every'] !== 'off' && everyN === null) {
@@ -124,7 +126,7 @@ export function parseOptions(argv: string[]): Options | { exit: number } {
     dataset: values.dataset as Options['dataset'],
     runs,
     seed,
-    precision: values.precision as Precision,
+    precision: values.precision as Options['precision'],
     checkpointEvery,
     keepCheckpoints: values['keep-checkpoints'],
     ...(values['checkpoint-dir'] !== undefined ? { checkpointDir: values['checkpoint-dir'] } : {}),

@@ -101,7 +101,8 @@ export function runKey(identity: RunIdentity): string {
  * unless they say `testSize`.
  */
 export function legacyRunKey(record: RunRecord): string | undefined {
-  if (!VARIANT_NAMES.includes(record.variant as VariantName)) return undefined;
+  // A record that names no complete setting is no run this command could repeat: nothing to skip.
+  if (!VARIANT_NAMES.includes(record.variant as VariantName) || !Number.isSafeInteger(record.trainSize) || !Number.isSafeInteger(record.seed) || !(record.epochs > 0)) return undefined;
   const dataset = record.dataset ?? 'cifar10';
   const config = resolveConfig({
     variant: record.variant as VariantName,

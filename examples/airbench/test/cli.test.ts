@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,6 +17,7 @@ import { completedRuns, resolveConfig, runKey } from '../src/results';
 const work = mkdtempSync(join(tmpdir(), 'airbench-example-'));
 const tiny = ['--widths', '16,32,32', '--batch-size', '256'];
 afterAll(() => rmSync(work, { recursive: true, force: true }));
+const cli = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
 
 function capture(stream: 'stdout' | 'stderr') {
   const chunks: string[] = [];
@@ -25,6 +26,58 @@ function capture(stream: 'stdout' | 'stderr') {
     return true;
   });
   return { text: () => chunks.join(''), restore: () => spy.mockRestore() };
+}
+
+const run = ['--widths', '16,32,32', '--batch-size', '256', '--train-subset', '1024', '--epochs', '2', '--test-subset', '500', '--tta', '0', '--seed', '4', '--precision', 'fp32', '--json'];
+// The uninterrupted run's --out (its per-epoch losses, for the oneDNN comparison below).
+const referenceOut = join(work, 'reference.jsonl');
+// Whether the environment chose oneDNN's state itself (then the reference run is not the oneDNN-on run).
+const userOneDnn = process.env.TF_ENABLE_ONEDNN_OPTS;
+
+interface Child {
+  code: Promise<number | null>;
+  kill: () => void;
+  output: () => string;
+}
+
+function start(argv: string[], env: Record<string, string> = {}, onOutput?: (text: string, child: Child) => void): Child {
+  const proc = spawn(process.execPath, ['--import', 'tsx', '--conditions=@airbench-ts/source', cli, ...argv], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+  let text = '';
+  const child: Child = {
+    code: new Promise((resolve) => proc.on('close', (code, signal) => resolve(signal === 'SIGKILL' ? 137 : code))),
+    kill: () => proc.kill('SIGKILL'),
+    output: () => text,
+  };
+  const watch = (chunk: Buffer) => {
+    text += String(chunk);
+    onOutput?.(text, child);
+  };
+  proc.stdout.on('data', watch);
+  proc.stderr.on('data', watch);
+  return child;
+}
+
+const lastRecord = (text: string) => JSON.parse(text.trim().split('\n').filter((l) => l.startsWith('{')).pop()!) as Record<string, unknown>;
+
+function captureBoth() {
+  const chunks: string[] = [];
+  const spies = (['stdout', 'stderr'] as const).map((stream) =>
+    vi.spyOn(process[stream], 'write').mockImplementation((chunk: string | Uint8Array) => {
+      chunks.push(String(chunk));
+      return true;
+    }),
+  );
+  return { text: () => chunks.join(''), restore: () => spies.forEach((s) => s.mockRestore()) };
+}
+
+async function inProcess(argv: string[]): Promise<{ code: number; text: string }> {
+  const out = captureBoth();
+  try {
+    const code = await main(argv);
+    return { code, text: out.text() };
+  } finally {
+    out.restore();
+  }
 }
 
 describe('flags are checked before any work', () => {
@@ -41,7 +94,10 @@ describe('flags are checked before any work', () => {
     [['--widths', '64,256'], /--widths must be three positive integers like 64,256,256, not '64,256'/],
     [['--batch-size', '0'], /--batch-size must be a positive integer/],
     [['--dataset', 'mnist'], /--dataset must be cifar10 or cifar100, not 'mnist'/],
-    [['--precision', 'fp16'], /--precision must be fp32 or bf16, not 'fp16'/],
+    [['--precision', 'fp16'], /--precision must be auto, fp32 or bf16, not 'fp16'/],
+    [['--checkpoint-every', '0'], /--checkpoint-every must be a positive number of epochs \(e\.g\. 1\), of steps \(e\.g\. 50steps\), or off, not '0'/],
+    [['--checkpoint-every', '5minutes'], /--checkpoint-every must be/],
+    [['--checkpoint-dir', ''], /--checkpoint-dir must name a directory/],
   ])('%j is refused with the usage', (argv, message) => {
     const err = capture('stderr');
     const result = parseOptions(argv);
@@ -64,8 +120,12 @@ describe('flags are checked before any work', () => {
       testSubset: 500,
       tta: 1,
       precision: 'bf16',
+      checkpointEvery: { epochs: 1 },
+      keepCheckpoints: false,
       json: true,
     });
+    expect(parseOptions(['--checkpoint-every', '50steps', '--checkpoint-dir', 'ck', '--keep-checkpoints'])).toMatchObject({ precision: 'auto', checkpointEvery: { steps: 50 }, checkpointDir: 'ck', keepCheckpoints: true });
+    expect(parseOptions(['--checkpoint-every', 'off'])).toMatchObject({ checkpointEvery: null });
   });
 
   it('refuses a subset smaller than one batch before loading anything', async () => {
@@ -82,7 +142,6 @@ describe('flags are checked before any work', () => {
 describe('Ctrl-C', () => {
   it('stops cleanly on Ctrl-C during the final evaluation: exit 130, the run not recorded', async () => {
     const out = join(work, 'interrupted.jsonl');
-    const cli = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
     const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=@airbench-ts/source', cli, '--epochs', '0.5', '--train-subset', '1024', '--test-subset', '2500', '--tta', '2', '--out', out, ...tiny], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -100,6 +159,62 @@ describe('Ctrl-C', () => {
     expect(output).toMatch(/interrupted; completed runs are kept in --out/);
     expect(output).not.toMatch(/\beval\b.*\|/); // no final row was printed
     expect(existsSync(out)).toBe(false);
+  });
+});
+
+// ---------------------------------------------------------------------------
+// Checkpoints of real runs in real processes: a narrow airbench94 on 1,024 real
+// training images, 4 batches an epoch, 2 epochs (8 steps), a checkpoint after
+// every step, so that kills land mid-epoch and mid-write. Child processes run
+// before this file's in-process trainings: the test process (vitest runs this
+// project's files in one fork) then never holds a training's memory while a
+// child trains.
+// ---------------------------------------------------------------------------
+let resumed: Record<string, unknown>;
+const oneDnnOffOut = join(work, 'onednn-off.jsonl');
+
+describe('in child processes: kill -9, and oneDNN off', () => {
+  it('killed during a checkpoint write, then mid-epoch, then run to the end: the same weights, bit for bit', async () => {
+    const out = join(work, 'killed', 'runs.jsonl');
+    const argv = [...run, '--checkpoint-every', '1steps', '--out', out];
+    const checkpoints = () => {
+      const root = join(work, 'killed', 'checkpoints');
+      return existsSync(root) ? readdirSync(root).flatMap((d) => readdirSync(join(root, d)).map((f) => join(root, d, f))) : [];
+    };
+
+    // 1. Stalled half-way through writing the checkpoint of step 3: killed there.
+    const first = start(argv, { AIRBENCH_TEST_STALL_CHECKPOINT: 'step-000003.ckpt' }, (text, child) => {
+      if (/checkpoint: writing .*step-000003\.ckpt/.test(text)) child.kill();
+    });
+    const firstCode = await first.code;
+    expect(firstCode, first.output()).toBe(137);
+    expect(checkpoints().filter((f) => f.endsWith('.tmp'))).toHaveLength(1); // half a file on disk
+    expect(checkpoints().filter((f) => f.endsWith('.ckpt')).map((f) => f.slice(-16))).toEqual(['step-000001.ckpt', 'step-000002.ckpt']);
+
+    // 2. Resumes from step 2; killed mid-epoch 1, once step 5 (epoch 1, batch 1) is on disk.
+    const second = start(argv);
+    const poll = setInterval(() => checkpoints().some((f) => f.endsWith('step-000005.ckpt')) && second.kill(), 5);
+    const secondCode = await second.code;
+    clearInterval(poll);
+    expect(secondCode, second.output()).toBe(137);
+    expect(second.output()).toMatch(/resuming from .*step-000002\.ckpt \(step 2 of 8, epoch 0\)/);
+    expect(checkpoints().filter((f) => f.endsWith('.tmp'))).toHaveLength(0); // the stray half-file was removed
+
+    // 3. To the end.
+    const third = start(argv);
+    expect(await third.code).toBe(0);
+    const record = lastRecord(third.output());
+    expect((record.resumedFrom as { step: number }).step).toBeGreaterThanOrEqual(5);
+    resumed = record;
+    // Recorded once; its checkpoints removed.
+    expect(readFileSync(out, 'utf8').trim().split('\n')).toHaveLength(1);
+    expect(checkpoints()).toEqual([]);
+  });
+
+  it.skipIf(userOneDnn !== undefined)('oneDNN off (TF_ENABLE_ONEDNN_OPTS=0): the run says so and trains', async () => {
+    const child = start([...run, '--checkpoint-every', 'off', '--out', oneDnnOffOut], { TF_ENABLE_ONEDNN_OPTS: '0' });
+    expect(await child.code, child.output()).toBe(0);
+    expect(child.output()).toMatch(/backend: tensorflow .*; oneDNN off \(TF_ENABLE_ONEDNN_OPTS\); CPU /);
   });
 });
 
@@ -181,3 +296,68 @@ describe('a short run end to end, and resuming', () => {
     expect(() => completedRuns(out)).toThrow(/bad\.jsonl:2 is not a JSON run record/);
   });
 });
+
+describe('in this process: the same run never stopped, damaged checkpoints, run keys', () => {
+  let reference: Record<string, unknown>;
+
+  it('ends exactly as a run that was never stopped (in this process; checkpoints kept for the tests below)', async () => {
+    const dir = join(work, 'reference-checkpoints');
+    const { code, text } = await inProcess([...run, '--checkpoint-every', '1steps', '--checkpoint-dir', dir, '--keep-checkpoints', '--out', referenceOut]);
+    expect(code).toBe(0);
+    reference = lastRecord(text);
+    expect(reference).toMatchObject({ status: 'trained', seed: 4 });
+    expect(reference.resumedFrom).toBeUndefined();
+    expect(reference.weightsSha256).toMatch(/^[0-9a-f]{64}$/);
+    // The run killed twice above ends with the same network, bit for bit.
+    expect(resumed.weightsSha256).toBe(reference.weightsSha256);
+    expect(resumed.ttaValAcc).toBe(reference.ttaValAcc);
+  });
+
+  it.skipIf(userOneDnn !== undefined)('oneDNN on (the default, this process) and off give the same losses within float tolerance', () => {
+    const losses = (file: string) => (JSON.parse(readFileSync(file, 'utf8').trim()) as { history: { trainLoss: number }[] }).history.map((h) => h.trainLoss);
+    const [on, off] = [losses(referenceOut), losses(oneDnnOffOut)];
+    expect(off).toHaveLength(2);
+    // Other kernels, other summation orders (Eigen's instead of oneDNN's): measured 1.8e-6 and 1.1e-6 relative.
+    off.forEach((loss, epoch) => expect(Math.abs(loss - on[epoch]!) / on[epoch]!).toBeLessThan(1e-4));
+  });
+});
+
+describe('damaged checkpoints', () => {
+  it('skips a truncated newest checkpoint and one with a flipped byte, with a warning naming it, and resumes from the one before', async () => {
+    const dir = join(work, 'reference-checkpoints');
+    const [runDir] = readdirSync(dir);
+    const newest = join(dir, runDir!, 'step-000008.ckpt');
+    const argv = [...run, '--checkpoint-every', '1steps', '--checkpoint-dir', dir, '--keep-checkpoints'];
+    const reference = lastRecord((await inProcess(argv)).text); // resumes from the final state: no step left
+    expect(reference.resumedFrom).toEqual({ step: 8, epoch: 2, batch: 0 });
+
+    const bytes = readFileSync(newest);
+    writeFileSync(newest, bytes.subarray(0, bytes.length - 100));
+    const truncated = await inProcess(argv);
+    expect(truncated.text).toMatch(/warning: .*step-000008\.ckpt: its SHA-256 does not match its contents .* It is kept as .*step-000008\.ckpt\.damaged/);
+    expect(lastRecord(truncated.text)).toMatchObject({ resumedFrom: { step: 7 }, weightsSha256: reference.weightsSha256 });
+
+    const again = readFileSync(newest); // written anew by that run
+    again[Math.floor(again.length / 2)]! ^= 0x04;
+    writeFileSync(newest, again);
+    const flipped = await inProcess(argv);
+    expect(flipped.text).toMatch(/warning: .*step-000008\.ckpt: its SHA-256 does not match/);
+    expect(lastRecord(flipped.text)).toMatchObject({ resumedFrom: { step: 7 }, weightsSha256: reference.weightsSha256 });
+  });
+});
+
+describe('--out keys runs by their whole config', () => {
+  it('an fp32 and a bf16 run of the same seed into one file: both train, both are kept', async () => {
+    const out = join(work, 'precisions.jsonl');
+    const argv = [...run, '--epochs', '1', '--out', out, '--checkpoint-every', 'off'];
+    const fp32 = lastRecord((await inProcess([...argv, '--precision', 'fp32'])).text);
+    const bf16 = lastRecord((await inProcess([...argv, '--precision', 'bf16'])).text);
+    expect(fp32).toMatchObject({ status: 'trained' });
+    expect(bf16).toMatchObject({ status: 'trained', precision: 'bf16' });
+    expect(bf16.runKey).not.toBe(fp32.runKey);
+    expect(readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l).precision ?? 'fp32')).toEqual(['fp32', 'bf16']);
+    const skipped = lastRecord((await inProcess([...argv, '--precision', 'bf16'])).text);
+    expect(skipped).toMatchObject({ status: 'skipped', runKey: bf16.runKey });
+  });
+});
+

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { cpuIsa, enableOneDnn, type CpuIsa, type OneDnnState } from './cpu';
 
 const require = createRequire(import.meta.url);
 
@@ -24,6 +25,10 @@ export interface BackendInfo {
   /** The version of the TensorFlow C library behind a native backend, else null. */
   tensorflowVersion: string | null;
   native: boolean;
+  /** The CPU's best matrix ISA (AMX, AVX512-BF16, AVX512, AVX2, …). */
+  cpu: CpuIsa;
+  /** TensorFlow's oneDNN path, for a native backend; null for wasm and cpu. */
+  onednn: OneDnnState | null;
   /** Why the choices before it were skipped. */
   skipped: { choice: string; reason: string }[];
 }
@@ -69,6 +74,7 @@ export async function selectBackend(options: { backend?: string; log?: (line: st
 }
 
 async function activate(choice: Exclude<BackendChoice, 'auto'>): Promise<Omit<BackendInfo, 'skipped'>> {
+  const cpu = cpuIsa();
   if (choice === 'node-gpu' || choice === 'node') {
     const npmPackage = choice === 'node' ? '@tensorflow/tfjs-node' : '@tensorflow/tfjs-node-gpu';
     // Check for the binding first: a package that fails half-way through loading
@@ -76,15 +82,17 @@ async function activate(choice: Exclude<BackendChoice, 'auto'>): Promise<Omit<Ba
     const binding = nativeBinding(npmPackage);
     if (!existsSync(binding)) throw new Error(`${npmPackage} has no native binding (${binding}); run 'npm run setup:native'`);
     process.env.TF_CPP_MIN_LOG_LEVEL ??= '2'; // TensorFlow's C++ start-up chatter
+    // Before TensorFlow loads: it reads TF_ENABLE_ONEDNN_OPTS once (see cpu.ts for why it is on by default here).
+    const onednn = enableOneDnn();
     await import(npmPackage);
     if (!(await tf.setBackend('tensorflow'))) throw new Error(`${npmPackage} loaded but its backend did not initialise`);
     const loaded = (tf.backend() as unknown as { binding?: { TF_Version?: string } }).binding;
-    return { choice, name: 'tensorflow', tensorflowVersion: loaded?.TF_Version ?? null, native: true };
+    return { choice, name: 'tensorflow', tensorflowVersion: loaded?.TF_Version ?? null, native: true, cpu, onednn };
   }
   if (choice === 'wasm') await import('@tensorflow/tfjs-backend-wasm');
   else await import('@tensorflow/tfjs-backend-cpu');
   if (!(await tf.setBackend(choice))) throw new Error(`the ${choice} backend did not initialise`);
-  return { choice, name: choice, tensorflowVersion: null, native: false };
+  return { choice, name: choice, tensorflowVersion: null, native: false, cpu, onednn: null };
 }
 
 /** Where tfjs-node(-gpu) looks for its binding: lib/napi-v<highest N-API version>/tfjs_binding.node. */
@@ -106,7 +114,10 @@ function describe(info: BackendInfo): string {
     wasm: '@tensorflow/tfjs-backend-wasm',
     cpu: '@tensorflow/tfjs-backend-cpu',
   };
-  return `${info.name} (${packages[info.choice]} ${tf.version_core}${info.tensorflowVersion ? `, TensorFlow ${info.tensorflowVersion}` : ''})`;
+  const onednn = info.onednn
+    ? `; oneDNN ${info.onednn.enabled ? 'on' : 'off'}${info.onednn.setBy === 'user' ? ' (TF_ENABLE_ONEDNN_OPTS)' : ''}${info.onednn.cap ? `, capped at ${info.onednn.cap}` : ''}`
+    : '';
+  return `${info.name} (${packages[info.choice]} ${tf.version_core}${info.tensorflowVersion ? `, TensorFlow ${info.tensorflowVersion}` : ''}${onednn}; CPU ${info.cpu})`;
 }
 
 function firstLine(error: unknown): string {

@@ -11,6 +11,8 @@ const root = fileURLToPath(new URL('../../..', import.meta.url));
 const setupScript = fileURLToPath(new URL('../../../scripts/setup-native-backend.mjs', import.meta.url));
 const nativeBuilt = existsSync(nativeBinding('@tensorflow/tfjs-node'));
 const log: string[] = [];
+// As the test run's environment had it, before selectBackend set its default.
+const userOneDnn = process.env.TF_ENABLE_ONEDNN_OPTS;
 
 beforeAll(async () => {
   await selectBackend({ backend: 'auto', log: (line) => log.push(line) });
@@ -24,7 +26,10 @@ describe('the native backend', () => {
 
   it.runIf(nativeBuilt)('is the backend in use, on a recent TensorFlow', () => {
     expect(tf.getBackend()).toBe('tensorflow');
-    expect(log[0]).toMatch(/^backend: tensorflow \(@tensorflow\/tfjs-node 4\.22\.0, TensorFlow 2\.\d+\.\d+\)$/);
+    // oneDNN on unless the test run's environment chose (TensorFlow's wheel leaves it off on AVX2-only CPUs).
+    const onednn = userOneDnn === undefined ? 'on' : '(on|off) \\(TF_ENABLE_ONEDNN_OPTS\\)';
+    expect(log[0]).toMatch(new RegExp(`^backend: tensorflow \\(@tensorflow/tfjs-node 4\\.22\\.0, TensorFlow 2\\.\\d+\\.\\d+; oneDNN ${onednn}[^;]*; CPU (AMX|AVX512-BF16|AVX512|AVX2|pre-AVX2|unknown)\\)$`));
+    if (userOneDnn === undefined) expect(process.env.TF_ENABLE_ONEDNN_OPTS).toBe('1'); // set before TensorFlow loaded
   });
 
   it.runIf(nativeBuilt)('a second setup run reuses the build and finishes in seconds', () => {

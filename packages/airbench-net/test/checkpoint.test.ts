@@ -52,11 +52,12 @@ describe.each(['fp32', 'bf16'] as Precision[])('checkpoints (%s): a resumed trai
 
   it('bit for bit, from a mid-epoch state and from an epoch boundary, after a round trip through bytes', async () => {
     const before = tf.memory().numTensors;
-    const plain = await train(c, data(), { seed: 3 });
-    const expected = await weightBytes(plain.model);
-    disposeModel(plain.model);
+    // fp32: a training that takes no states, to show that taking them changes nothing (bf16 takes the same code path).
+    const plain = precision === 'fp32' ? await train(c, data(), { seed: 3 }) : undefined;
+    const plainBytes = plain && (await weightBytes(plain.model));
+    if (plain) disposeModel(plain.model);
 
-    // The same training, handing out its state every 3 steps: taking states changes nothing.
+    // The same training, handing out its state every 3 steps.
     const states: Uint8Array[] = [];
     const positions: string[] = [];
     const watched = await train(c, data(), {
@@ -69,12 +70,13 @@ describe.each(['fp32', 'bf16'] as Precision[])('checkpoints (%s): a resumed trai
         },
       },
     });
-    expect(differing(await weightBytes(watched.model), expected)).toEqual([]);
+    const expected = await weightBytes(watched.model);
+    if (plainBytes) expect(differing(expected, plainBytes)).toEqual([]);
     disposeModel(watched.model);
-    // Mid-epoch (3 = epoch 0, batch 3), epoch ends when due (12 = epoch 3, batch 0), and the end of the training.
+    // Mid-epoch (6 = epoch 1, batch 2), epoch ends when due (12 = epoch 3, batch 0), and the end of the training.
     expect(positions).toEqual(['3@0.3', '6@1.2', '9@2.1', '12@3.0', '15@3.3', '16@4.0']);
 
-    for (const index of [0, 1, 3]) {
+    for (const index of [1, 3]) {
       const state = await decodeTrainingState(states[index]!);
       const resumed = await train(c, data(), { seed: 3, resumeFrom: state });
       expect(resumed.resumedFrom).toEqual({ step: state.step, epoch: state.epoch, batch: state.batch });
