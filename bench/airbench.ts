@@ -91,6 +91,9 @@ disposeModel(model);
 const result: Record<string, unknown> = {
   backend: backend.name,
   tensorflowVersion: backend.tensorflowVersion,
+  // What decides the speed on a CPU: its best matrix ISA, and whether TensorFlow runs oneDNN (and capped at what).
+  cpu: backend.cpu,
+  onednn: backend.onednn,
   precision,
   fpmathMode: process.env.TF_SET_ONEDNN_FPMATH_MODE ?? null,
   batchSize: 1024,
@@ -112,7 +115,8 @@ writeFileSync(join(here, '..', 'results', `bench-airbench-${precision}.json`), `
 if (values.json) console.log(JSON.stringify(result));
 else {
   const torch = (result.torch ?? []) as { setting: string; version: string; trainImagesPerSec: number; evalImagesPerSec: number; peakRssMB: number; trainRatio: number; evalRatio: number }[];
-  console.log(`airbench94, batch 1024, ${precision}, on ${backend.name}${backend.tensorflowVersion ? ` (TensorFlow ${backend.tensorflowVersion})` : ''}:`);
+  const onednn = backend.onednn ? `; oneDNN ${backend.onednn.enabled ? 'on' : 'off'}${backend.onednn.cap ? `, capped at ${backend.onednn.cap}` : ''}` : '';
+  console.log(`airbench94, batch 1024, ${precision}, on ${backend.name}${backend.tensorflowVersion ? ` (TensorFlow ${backend.tensorflowVersion}${onednn}; CPU ${backend.cpu})` : ` (CPU ${backend.cpu})`}:`);
   console.log(`  ${'who'.padEnd(36)}${'train img/s'.padStart(12)}${'TTA-2 img/s'.padStart(12)}${'peak RSS MB'.padStart(12)}`);
   console.log(`  ${`ours (${precision})`.padEnd(36)}${String(result.trainImagesPerSec).padStart(12)}${String(result.evalImagesPerSec).padStart(12)}${String(result.peakRssMB).padStart(12)}`);
   for (const t of torch) {
