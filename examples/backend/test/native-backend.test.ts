@@ -32,13 +32,6 @@ describe('the native backend', () => {
     if (userOneDnn === undefined) expect(process.env.TF_ENABLE_ONEDNN_OPTS).toBe('1'); // set before TensorFlow loaded
   });
 
-  it.runIf(nativeBuilt)('a second setup run reuses the build and finishes in seconds', () => {
-    const run = spawnSync(process.execPath, [setupScript, '--json'], { cwd: root, encoding: 'utf8' });
-    expect(run.status).toBe(0);
-    const result = JSON.parse(run.stdout.trim());
-    expect(result).toMatchObject({ ok: true, variant: 'cpu', source: 'existing' });
-    expect(result.seconds).toBeLessThan(30);
-  });
 });
 
 /** Runs `compute` on the cpu backend and on the native one; both results as flat arrays. */
