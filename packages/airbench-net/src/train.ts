@@ -161,7 +161,11 @@ export async function train(config: AirbenchConfig, data: TrainData, options: Tr
         // Mid-epoch states; the one after an epoch's last batch waits for the epoch's record.
         if (every.steps && step % every.steps === 0 && batch < data.train.length) {
           trainingSeconds += (performance.now() - epochStart) / 1000;
-          await save(epoch, batch);
+          // A save that throws (a full disk, a lost lease) ends the training; the batch's tensors go with it.
+          await save(epoch, batch).catch((error: unknown) => {
+            tf.dispose(last);
+            throw error;
+          });
           epochStart = performance.now();
         }
         await yieldToEventLoop();

@@ -130,6 +130,21 @@ describe('training states as bytes', () => {
     await expect(decodeTrainingState(new Uint8Array(10), 'x')).rejects.toThrow(/not an airbench-ts training state/);
   });
 
+  it('a save that throws ends the training with its error, leaking no tensor', async () => {
+    const before = tf.memory().numTensors;
+    const failing = train(makeConfig(config, { epochs: 1 }), data(), {
+      seed: 1,
+      checkpoint: {
+        everySteps: 2,
+        save: () => {
+          throw new Error('disk full');
+        },
+      },
+    });
+    await expect(failing).rejects.toThrow('disk full');
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
   it('refuses a state of another config, seed or data, before training', async () => {
     const other = makeConfig(config, { epochs: 1, lr: 10 });
     await expect(train(other, data(), { seed: 1, resumeFrom: state })).rejects.toThrow(/another config/);
