@@ -18,7 +18,11 @@ import { binStep, calibrationSpec, histogramSpec, scatterSpec, stdVsEpochsSpec }
 
 export interface ExperimentReport extends VarianceReport {
   experiment: string;
-  config: VarianceConfig;
+  /** The stored config: this example's, or the flip ablation's (see studyOf). */
+  config: VarianceConfig | Record<string, unknown>;
+  /** Which seeds vary between runs, and the training length in epochs. */
+  vary: string;
+  epochs: number;
   /** Mean seconds of a run (training + evaluation) and the backends used. */
   secondsPerRun: number;
   backends: string[];
@@ -34,7 +38,12 @@ export async function writeReport(store: RunStore, options: Options): Promise<nu
   const reports: ExperimentReport[] = [];
   mkdirSync(options.out, { recursive: true });
   for (const experiment of experiments) {
-    const report = await reportOf(store, experiment, options.out);
+    const study = await studyOf(store, experiment);
+    if ('skip' in study) {
+      process.stderr.write(`variance: '${experiment.name}' ${study.skip}; left out of the report.\n`);
+      continue;
+    }
+    const report = await reportOf(store, experiment, options.out, study);
     if (report) reports.push(report);
     else process.stderr.write(`variance: '${experiment.name}' has fewer than 3 finished runs; left out of the report.\n`);
   }
@@ -43,11 +52,11 @@ export async function writeReport(store: RunStore, options: Options): Promise<nu
     return 1;
   }
   const budgets = reports
-    .filter((r) => r.config.vary === 'all')
+    .filter((r) => r.vary === 'all')
     .flatMap((r) => [
-      { epochs: r.config.epochs, experiment: r.experiment, what: 'test-set std', std: r.stdAccuracy },
-      { epochs: r.config.epochs, experiment: r.experiment, what: 'IEA std', std: r.ieaStd },
-      { epochs: r.config.epochs, experiment: r.experiment, what: 'distribution-wise std (95% CI)', std: r.distributionWiseStd, low: r.distributionWiseCI.std[0], high: r.distributionWiseCI.std[1] },
+      { epochs: r.epochs, experiment: r.experiment, what: 'test-set std', std: r.stdAccuracy },
+      { epochs: r.epochs, experiment: r.experiment, what: 'IEA std', std: r.ieaStd },
+      { epochs: r.epochs, experiment: r.experiment, what: 'distribution-wise std (95% CI)', std: r.distributionWiseStd, low: r.distributionWiseCI.std[0], high: r.distributionWiseCI.std[1] },
     ]);
   const shared = [await writePlot(join(options.out, 'calibration'), calibrationSpec(reports.flatMap((r) => r.calibration.map((c) => ({ experiment: r.experiment, ...c })))))];
   if (budgets.length > 0) shared.push(await writePlot(join(options.out, 'std-vs-epochs'), stdVsEpochsSpec(budgets)));
@@ -59,7 +68,23 @@ export async function writeReport(store: RunStore, options: Options): Promise<nu
   return 0;
 }
 
-async function reportOf(store: RunStore, experiment: Experiment, out: string): Promise<ExperimentReport | null> {
+/**
+ * Which seeds vary and for how many epochs: from this example's config, or from
+ * an experiment of the flip ablation (examples/flip-ablation), whose run s uses
+ * seeds (s, s, s), this study's "vary all", when all its runs are one cell (one
+ * budget, one flip: e.g. the headline runs, `--preset full --modes alternating`).
+ */
+async function studyOf(store: RunStore, experiment: Experiment): Promise<{ vary: string; epochs: number } | { skip: string }> {
+  const config = experiment.config as Record<string, unknown>;
+  if (typeof config.vary === 'string' && typeof config.epochs === 'number') return { vary: config.vary, epochs: config.epochs };
+  if (config.study !== 'flip-ablation') return { skip: 'is no variance or flip-ablation experiment (its config names no seeds that vary)' };
+  const cells = new Set((await store.runs(experiment)).map((r) => `${r.seeds.epochs ?? (r.seeds.epochTenths ?? NaN) / 10}/${r.seeds.flip}`));
+  if (cells.size !== 1) return { skip: `holds ${cells.size} cells of the flip ablation (budgets × flips); report it with \`npm run flip-ablation -- report\`` };
+  const [epochs] = [...cells][0]!.split('/');
+  return { vary: 'all', epochs: Number(epochs) };
+}
+
+async function reportOf(store: RunStore, experiment: Experiment, out: string, study: { vary: string; epochs: number }): Promise<ExperimentReport | null> {
   const runs = await store.runs(experiment, { withPredictions: true });
   const done = runs.filter((r) => r.state === 'done' && r.predictions);
   if (done.length < 3) return null;
@@ -84,7 +109,8 @@ async function reportOf(store: RunStore, experiment: Experiment, out: string): P
     .map((b) => ({ voteShare: b.meanVoteShare, accuracy: b.accuracy, count: b.count }));
   return {
     experiment: experiment.name,
-    config: experiment.config as VarianceConfig,
+    config: experiment.config as VarianceConfig | Record<string, unknown>,
+    ...study,
     ...report,
     secondsPerRun: done.reduce((s, r) => s + (r.seconds ?? 0), 0) / done.length,
     backends: [...new Set(done.map((r) => r.backend ?? '?'))],
@@ -104,7 +130,7 @@ function markdown(reports: ExperimentReport[], images: string[]): string {
     '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
     ...reports.map(
       (r) =>
-        `| ${r.experiment} | ${r.config.vary} | ${r.config.epochs} | ${r.runs} | ${pct(r.meanAccuracy, 2)} | ${pct(r.stdAccuracy)} | ${pct(r.ieaStd)} | ${pct(r.distributionWiseStd)} (${pct(r.distributionWiseCI.std[0])}–${pct(r.distributionWiseCI.std[1])}) | ${r.splitHalf.correlation.toFixed(3)} | ${pct(r.binaryCalibrationStd)} | ${r.secondsPerRun.toFixed(1)} |`,
+        `| ${r.experiment} | ${r.vary} | ${r.epochs} | ${r.runs} | ${pct(r.meanAccuracy, 2)} | ${pct(r.stdAccuracy)} | ${pct(r.ieaStd)} | ${pct(r.distributionWiseStd)} (${pct(r.distributionWiseCI.std[0])}–${pct(r.distributionWiseCI.std[1])}) | ${r.splitHalf.correlation.toFixed(3)} | ${pct(r.binaryCalibrationStd)} | ${r.secondsPerRun.toFixed(1)} |`,
     ),
     '',
     'std: across runs of the accuracy on the 10,000 test images. IEA std: what independent errors with each',

@@ -84,3 +84,23 @@ describe('run, then report (SQLite)', () => {
     }
   });
 });
+
+describe('report on the flip ablation store', () => {
+  it('reports the headline runs (one cell, seeds (s, s, s): vary all) and leaves out experiments that mix cells', async () => {
+    // A consistent copy of the committed store (SQLite's backup: a worker may be writing to it).
+    const copy = join(work, 'flip-ablation.db');
+    const Database = (await import('better-sqlite3')).default;
+    const source = new Database(fileURLToPath(new URL('../../../results/flip-ablation.db', import.meta.url)), { readonly: true, fileMustExist: true });
+    await source.backup(copy);
+    source.close();
+    const out = join(work, 'flip-report');
+    const result = spawnSync(...node([cli, 'report', '--store', `sqlite:${copy}`, '--experiment', 'full-airbench94-bf16,cpu-airbench94', '--out', out]), { encoding: 'utf8' });
+    expect(result.status, result.stderr).toBe(0);
+    expect(result.stderr).toMatch(/'cpu-airbench94' holds 12 cells of the flip ablation .*flip-ablation -- report/);
+    const [full, ...others] = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')).experiments;
+    expect(others).toEqual([]);
+    expect(full).toMatchObject({ experiment: 'full-airbench94-bf16', vary: 'all', epochs: 9.9, examples: 10_000 });
+    expect(full.runs).toBeGreaterThanOrEqual(5);
+    expect(full.meanAccuracy).toBeGreaterThan(0.93);
+  });
+});
