@@ -86,7 +86,8 @@ export interface AblationReport {
 /** The report of every (or each named) experiment: Markdown, JSON, and an SVG + PNG plot each, in --out. */
 export async function writeReport(store: RunStore, options: Pick<Options, 'experiment' | 'out' | 'store' | 'json'>): Promise<number> {
   const experiments = options.experiment ? await Promise.all(options.experiment.split(',').map((name) => store.getExperiment(name))) : await store.experiments();
-  mkdirSync(options.out, { recursive: true });
+  // --out is made only when there is something to write: a failed report leaves no folder behind.
+  const ensureOut = () => mkdirSync(options.out, { recursive: true });
   const reports: AblationReport[] = [];
   const stored: { experiment: Experiment; runs: RunRecord[] }[] = [];
   for (const experiment of experiments) {
@@ -97,6 +98,7 @@ export async function writeReport(store: RunStore, options: Pick<Options, 'exper
       process.stderr.write(`flip-ablation: '${experiment.name}' has no finished run yet; left out of the report.\n`);
       continue;
     }
+    ensureOut();
     const plot = await writePlot(join(options.out, experiment.name), accuracySpec(report));
     report.plots = [plot.svg, plot.png];
     reports.push(report);

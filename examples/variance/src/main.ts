@@ -16,7 +16,8 @@ export async function main(argv: string[]): Promise<number> {
   const parsed = parseOptions(argv);
   if ('exit' in parsed) return parsed.exit;
   const options = parsed;
-  const store = await openStore(options.store);
+  // Only `run` may create a store: `report` and `worker` on a mistyped path are refused, leaving no file behind.
+  const store = await openStore(options.store, { mode: options.command === 'run' ? 'create' : 'existing' });
   try {
     if (options.command === 'report') return await writeReport(store, options);
     let experiment: Experiment;

@@ -36,20 +36,22 @@ export interface ExperimentReport extends VarianceReport {
 export async function writeReport(store: RunStore, options: Options): Promise<number> {
   const experiments = options.experiment ? await Promise.all(options.experiment.split(',').map((name) => store.getExperiment(name))) : await store.experiments();
   const reports: ExperimentReport[] = [];
-  mkdirSync(options.out, { recursive: true });
+  const ready: { experiment: Experiment; study: { vary: string; epochs: number } }[] = [];
   for (const experiment of experiments) {
     const study = await studyOf(store, experiment);
-    if ('skip' in study) {
-      process.stderr.write(`variance: '${experiment.name}' ${study.skip}; left out of the report.\n`);
-      continue;
-    }
-    const report = await reportOf(store, experiment, options.out, study);
-    if (report) reports.push(report);
-    else process.stderr.write(`variance: '${experiment.name}' has fewer than 3 finished runs; left out of the report.\n`);
+    if ('skip' in study) process.stderr.write(`variance: '${experiment.name}' ${study.skip}; left out of the report.\n`);
+    else if ((await store.counts(experiment)).done < 3) process.stderr.write(`variance: '${experiment.name}' has fewer than 3 finished runs; left out of the report.\n`);
+    else ready.push({ experiment, study });
   }
-  if (reports.length === 0) {
+  if (ready.length === 0) {
+    // Nothing written: a failed report leaves no --out folder behind.
     process.stderr.write(`variance: no experiment in ${options.store} has 3 or more finished runs yet; run some first.\n`);
     return 1;
+  }
+  mkdirSync(options.out, { recursive: true });
+  for (const { experiment, study } of ready) {
+    const report = await reportOf(store, experiment, options.out, study);
+    if (report) reports.push(report);
   }
   const budgets = reports
     .filter((r) => r.vary === 'all')

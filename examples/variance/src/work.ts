@@ -92,7 +92,7 @@ export async function workWithProgress(store: RunStore, experiment: Experiment, 
  */
 export async function runWorker<Config>(run: (config: Config, seeds: Seeds, backend: string, context: RunContext) => Promise<RunOutput>, lease: { leaseSeconds: number; heartbeatSeconds: number }): Promise<void> {
   const [url, name] = process.argv.slice(2);
-  const store = await openStore(url!);
+  const store = await openStore(url!, { mode: 'existing' });
   const experiment = await store.getExperiment(name!);
   const config = experiment.config as Config;
   const backend = await selectBackend({ log: () => {} });

@@ -45,6 +45,24 @@ describe('flags are refused before any work', () => {
   });
 });
 
+describe('stores are created only by run', () => {
+  it('report and worker on a mistyped store path are refused and leave no file behind; run refuses a missing directory', () => {
+    const missing = join(work, 'typo.db');
+    const out = join(work, 'typo-report');
+    for (const args of [['report', '--out', out], ['worker', '--experiment', 'x']]) {
+      const result = spawnSync(...node([cli, ...args, '--store', `sqlite:${missing}`]), { encoding: 'utf8' });
+      expect(result.status).toBe(1);
+      expect(result.stderr).toMatch(/variance: sqlite:.*typo\.db: there is no store at .*typo\.db; check the path \(`run` creates a new store\)/);
+    }
+    expect(existsSync(missing)).toBe(false);
+    expect(existsSync(out)).toBe(false);
+    const run = spawnSync(...node([cli, 'run', '--preset', 'tiny', '--runs', '2', '--store', `sqlite:${join(work, 'nonexistent', 'dir', 'x.db')}`]), { encoding: 'utf8' });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toMatch(/the directory .*nonexistent.dir does not exist; check the path, or create the directory first/);
+    expect(existsSync(join(work, 'nonexistent'))).toBe(false);
+  });
+});
+
 // One tiny real training for the wiring. The harness itself (claims, leases,
 // kill -9 of real worker processes, two processes on one PostgreSQL store) is
 // tested in packages/run-variance with a run function that does not train.

@@ -10,6 +10,7 @@
  * stats/budget-to-match.ts.
  */
 export { openStore } from './store/open-store';
+export type { OpenStoreOptions } from './store/open-store';
 export type { Claim, Experiment, ExperimentSpec, RunCounts, RunOutput, RunRecord, RunState, RunStore, Seeds, StoredCheckpoint, WorkerId } from './store/types';
 export { workOn } from './harness/work';
 export type { CheckpointSlot, RunContext, RunFunction, WorkOptions } from './harness/work';

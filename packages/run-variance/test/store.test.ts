@@ -1,4 +1,4 @@
-import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -187,6 +187,32 @@ describe('schema migrations', () => {
     await store.close();
     // And opening it again changes nothing.
     await (await openStore(`sqlite:${copy}`)).close();
+  });
+});
+
+describe('opening a store creates nothing by accident', () => {
+  it("'existing' refuses a missing SQLite file, and any mode a missing directory, creating neither", async () => {
+    const missing = join(work, 'no-such-store.db');
+    await expect(openStore(`sqlite:${missing}`, { mode: 'existing' })).rejects.toThrow(/there is no store at .*no-such-store\.db; check the path \(`run` creates a new store\)/);
+    expect(existsSync(missing)).toBe(false);
+    const deep = join(work, 'no-such-dir', 'sub', 'x.db');
+    await expect(openStore(`sqlite:${deep}`)).rejects.toThrow(/the directory .*no-such-dir.sub does not exist/);
+    expect(existsSync(join(work, 'no-such-dir'))).toBe(false);
+    // A SQLite file that is not a store is not turned into one by a reader.
+    const other = join(work, 'other.db');
+    const Database = (await import('better-sqlite3')).default;
+    new Database(other).exec('CREATE TABLE t (x)');
+    await expect(openStore(`sqlite:${other}`, { mode: 'existing' })).rejects.toThrow(/is a SQLite file but not a run-variance store/);
+  });
+
+  it("'existing' refuses a PostgreSQL database without a store, and creates no tables there", async () => {
+    const url = await freshPostgres();
+    await expect(openStore(url, { mode: 'existing' })).rejects.toThrow(/this database holds no run-variance store; check the URL/);
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    const tables = await client.query(`SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema = 'public'`);
+    await client.end();
+    expect(tables.rows[0].n).toBe(0);
   });
 });
 

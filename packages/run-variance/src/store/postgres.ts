@@ -53,7 +53,7 @@ CREATE TABLE IF NOT EXISTS runs (
 CREATE INDEX IF NOT EXISTS runs_claim ON runs (experiment_id, state, position);
 ${MIGRATIONS[2]}`;
 
-export async function openPostgresStore(url: string): Promise<RunStore> {
+export async function openPostgresStore(url: string, mode: 'create' | 'existing' = 'create'): Promise<RunStore> {
   let pg: typeof import('pg');
   try {
     pg = (await import('pg')).default as unknown as typeof import('pg');
@@ -88,6 +88,9 @@ export async function openPostgresStore(url: string): Promise<RunStore> {
       // Two workers starting at once must not both create the tables.
       await client.query(`SELECT pg_advisory_xact_lock(7714562)`);
       const meta = await client.query(`SELECT to_regclass('airbench_meta') IS NOT NULL AS present`);
+      if (!meta.rows[0].present && mode === 'existing') {
+        throw new StoreError(url, `${redact(url)}: this database holds no run-variance store; check the URL (\`run\` creates a new store).`);
+      }
       if (meta.rows[0].present) {
         const found = await client.query(`SELECT value FROM airbench_meta WHERE key = 'schema_version'`);
         const version = found.rows[0]?.value as string | undefined;

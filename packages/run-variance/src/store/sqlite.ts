@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, resolve } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
@@ -56,7 +56,7 @@ CREATE INDEX IF NOT EXISTS runs_claim ON runs (experiment_id, state, position);
 ${MIGRATIONS[2]}`;
 
 
-export function openSqliteStore(url: string, path: string): RunStore {
+export function openSqliteStore(url: string, path: string, mode: 'create' | 'existing' = 'create'): RunStore {
   const require = createRequire(import.meta.url);
   let Database: typeof BetterSqlite3;
   try {
@@ -65,10 +65,12 @@ export function openSqliteStore(url: string, path: string): RunStore {
     throw new StoreError(url, `${url}: better-sqlite3 is not installed or did not build (${String(cause)}); run npm install.`, { cause });
   }
   const file = resolve(path);
+  // Nothing is created by accident: a missing directory is a mistyped path, and only 'create' makes a new file.
+  if (!existsSync(dirname(file))) throw new StoreError(url, `${url}: the directory ${dirname(file)} does not exist; check the path, or create the directory first.`);
+  if (mode === 'existing' && !existsSync(file)) throw new StoreError(url, `${url}: there is no store at ${file}; check the path (\`run\` creates a new store).`);
   let db: BetterSqlite3.Database;
   try {
-    mkdirSync(dirname(file), { recursive: true });
-    db = new Database(file, { timeout: 30_000 });
+    db = new Database(file, { timeout: 30_000, fileMustExist: mode === 'existing' });
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = FULL');
     db.pragma('foreign_keys = ON');
@@ -77,6 +79,9 @@ export function openSqliteStore(url: string, path: string): RunStore {
       const found = hasMeta ? (db.prepare(`SELECT value FROM airbench_meta WHERE key = 'schema_version'`).get() as { value: string } | undefined)?.value : undefined;
       if (found !== undefined && !(Number(found) >= 1 && Number(found) <= SCHEMA_VERSION)) {
         throw new StoreError(url, `${url} has schema version ${found}; this @airbench-ts/run-variance reads versions 1 to ${SCHEMA_VERSION}. Use a newer version of the package, or another store.`);
+      }
+      if (mode === 'existing' && found === undefined) {
+        throw new StoreError(url, `${url}: ${file} is a SQLite file but not a run-variance store (no airbench_meta table); check the path.`);
       }
       // An older store is migrated in place, in this transaction: all steps or none.
       for (let v = Number(found ?? SCHEMA_VERSION) + 1; v <= SCHEMA_VERSION; v++) db.exec(MIGRATIONS[v]!);
