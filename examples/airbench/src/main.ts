@@ -15,7 +15,7 @@ import { hasNativeBf16, selectBackend, type BackendInfo } from '@airbench-ts-exa
 import { parseOptions, type Options } from './options';
 import { CheckpointDir } from './checkpoints';
 import { printSummary, printTableHeader, printTableRow, RunProgress } from './report';
-import { writeCurvesSvg } from './plot';
+import { writeCurves } from './plot';
 import { appendRun, completedRuns, numericsVersion, resolveConfig, runKey, type RunRecord } from './results';
 
 const VARIANTS: Record<Options['variant'], VariantName> = {
@@ -181,10 +181,10 @@ export async function main(argv: string[]): Promise<number> {
   printSummary(table, records);
   const curves = records.filter((r) => r.history?.length);
   if (curves.length > 0) {
-    const plot = options.plot ?? (options.out ? options.out.replace(/\.jsonl?$/, '') + '.svg' : undefined);
+    const plot = options.plot ? options.plot.replace(/\.svg$/, '') : options.out ? options.out.replace(/\.jsonl?$/, '') : undefined;
     if (plot) {
-      await writeCurvesSvg(plot, `${config.name} on ${trainSize} CIFAR-10 images (${backend.name})`, curves);
-      table.write(`per-epoch curves: ${plot}\n`);
+      const written = await writeCurves(plot, `${config.name} on ${trainSize} CIFAR-10 images (${backend.name})`, curves);
+      table.write(`per-epoch curves: ${written.svg}, ${written.png}\n`);
     }
   }
   if (tf.memory().numTensors !== 0) {

@@ -24,7 +24,8 @@ Options:
   --backend <${BACKEND_CHOICES.join('|')}>  default auto, or $AIRBENCH_BACKEND
   --data-dir <dir>                CIFAR-10 in the official binary layout (default: $CIFAR10_DIR, the cache, a download)
   --out <file.jsonl>              append each finished run; runs already there are skipped (resume)
-  --plot <file.svg>               per-epoch curves of the runs (default: next to --out)
+  --plot <file.svg>               per-epoch curves of the runs, as <file>.svg and <file>.png (default: next to
+                                  --out)
   --checkpoint-dir <dir>          where runs keep checkpoints (default: checkpoints/ beside --out, else beside
                                   --save, else ~/.cache/airbench-ts/checkpoints); an interrupted run resumes from
                                   its newest checkpoint when the same command runs again

@@ -1,20 +1,15 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
-import * as vega from 'vega';
-// vega-lite is pinned to ~6.4 in package.json: 6.5 needs Node 22, and this project supports Node 20.
-import * as vegaLite from 'vega-lite';
 import type { EpochRecord } from '@airbench-ts/airbench-net';
+import { writePlot, type PlotSpec } from '@airbench-ts-example/plot';
 
-/** The per-epoch curves of the runs, as an SVG: val_acc and train_loss per epoch. */
-export async function writeCurvesSvg(path: string, title: string, runs: { seed: number; history?: EpochRecord[]; ttaValAcc: number }[]): Promise<void> {
+/** The per-epoch curves of the runs, val_acc and train_loss per epoch, as `<path>.svg` and `<path>.png`. */
+export async function writeCurves(path: string, title: string, runs: { seed: number; history?: EpochRecord[]; ttaValAcc: number }[]): Promise<{ svg: string; png: string }> {
   const values = runs.flatMap((run) =>
     (run.history ?? []).flatMap((h) => [
       { run: `seed ${run.seed} (TTA ${(run.ttaValAcc * 100).toFixed(2)}%)`, epoch: h.epoch, metric: 'val_acc (no TTA)', value: h.valAcc },
       { run: `seed ${run.seed} (TTA ${(run.ttaValAcc * 100).toFixed(2)}%)`, epoch: h.epoch, metric: 'train_loss (last batch)', value: h.trainLoss },
     ]),
   );
-  const spec: vegaLite.TopLevelSpec = {
-    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+  const spec: PlotSpec = {
     title,
     data: { values },
     facet: { column: { field: 'metric', type: 'nominal', title: null } },
@@ -30,9 +25,5 @@ export async function writeCurvesSvg(path: string, title: string, runs: { seed: 
     },
     resolve: { scale: { y: 'independent' } },
   };
-  const view = new vega.View(vega.parse(vegaLite.compile(spec).spec), { renderer: 'none' });
-  const svg = await view.toSVG();
-  view.finalize();
-  mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(path, svg);
+  return writePlot(path, spec);
 }

@@ -235,6 +235,9 @@ describe('a short run end to end, and resuming', () => {
     expect(record.ttaValAcc).toBeLessThanOrEqual(1);
     expect(err.text()).toMatch(/^backend: /m);
     expect(readFileSync(out, 'utf8').trim().split('\n')).toHaveLength(1);
+    // The per-epoch curves beside --out, as every example writes its plots: SVG and PNG.
+    expect(readFileSync(join(work, 'runs.svg'), 'utf8')).toMatch(/^<svg/);
+    expect(readFileSync(join(work, 'runs.png')).subarray(1, 4).toString()).toBe('PNG');
     // --save: the model on disk is the one that was evaluated (same test accuracy on the same 1,000 images, same config).
     const model = await loadModel(join(saved, 'seed-0'));
     const { test } = await loadCifar10({ progress: false });
