@@ -66,7 +66,8 @@ export interface Options {
 /** Parses and checks every flag before any work starts; returns an exit code for --help and errors. */
 export function parseOptions(argv: string[]): Options | { exit: number } {
   const refuse = (message: string) => {
-    process.stderr.write(`airbench: ${message}\n\n${HELP}`);
+    // One line and where to look, not the whole help: the error stays in view.
+    process.stderr.write(`airbench: ${message}\nSee 'npm run airbench -- --help' for every option.\n`);
     return { exit: 2 };
   };
   let values;

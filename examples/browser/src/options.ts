@@ -50,7 +50,8 @@ export interface Options {
 /** Parses and checks every flag before any work starts; returns an exit code for --help and errors. */
 export function parseOptions(argv: string[]): Options | { exit: number } {
   const refuse = (message: string) => {
-    process.stderr.write(`browser: ${message}\n\n${HELP}`);
+    // One line and where to look, not the whole help: the error stays in view.
+    process.stderr.write(`browser: ${message}\nSee 'npm run browser -- --help' for every option.\n`);
     return { exit: 2 };
   };
   let parsed;

@@ -92,7 +92,7 @@ describe('flags are refused before any work', () => {
     spy.mockRestore();
     expect(result).toEqual({ exit: 2 });
     expect(text).toMatch(message);
-    expect(text).toMatch(/Usage: npm run browser/);
+    expect(text).toMatch(/See 'npm run browser -- --help' for every option\./);
   });
 });
 

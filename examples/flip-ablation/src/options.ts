@@ -52,7 +52,8 @@ export interface Options {
 /** Parses and checks every flag before any work starts; returns an exit code for --help and errors. */
 export function parseOptions(argv: string[]): Options | { exit: number } {
   const refuse = (message: string) => {
-    process.stderr.write(`flip-ablation: ${message}\n\n${HELP}`);
+    // One line and where to look, not the whole help: the error stays in view.
+    process.stderr.write(`flip-ablation: ${message}\nSee 'npm run flip-ablation -- --help' for every option.\n`);
     return { exit: 2 };
   };
   let parsed;

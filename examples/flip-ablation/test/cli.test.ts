@@ -44,7 +44,7 @@ describe('flags are refused before any work', () => {
     spy.mockRestore();
     expect(result).toEqual({ exit: 2 });
     expect(text).toMatch(message);
-    expect(text).toMatch(/Usage: npm run flip-ablation/);
+    expect(text).toMatch(/See 'npm run flip-ablation -- --help' for every option\./);
   });
 });
 

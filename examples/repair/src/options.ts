@@ -32,8 +32,8 @@ Options:
   --align <activations|weights>  activation matching (the paper) or weight matching (Git Re-Basin); default activations
   --alphas <n>              points of the α grid, odd, ≥ 3 (default 5: 0, 0.25, 0.5, 0.75, 1)
   --seed <s>                endpoint A trains from seed s, B from s + 1 (default 0)
-  --stat-images <n>         augmented training images per statistics pass (default 5000)
-  --train-subset <n>        train on the first n training images (default: all 50,000)
+  --stat-images <n>         augmented training images per statistics pass, 100 to 50,000 (default 5000)
+  --train-subset <n>        train on the first n training images, 500 to 50,000 (default: all 50,000)
   --test-subset <n>         score on the first n test images (default: all 10,000)
   --backend <${BACKEND_CHOICES.join('|')}>  default auto
   --out <dir>               endpoints (cached: the same command reuses them), results, plots (default results/repair)
@@ -60,7 +60,8 @@ export interface Options {
 
 export function parseOptions(argv: string[]): Options | { exit: number } {
   const refuse = (message: string) => {
-    process.stderr.write(`repair: ${message}\n\n${HELP}`);
+    // One line and where to look, not the whole help: the error stays in view.
+    process.stderr.write(`repair: ${message}\nSee 'npm run repair -- --help' for every option.\n`);
     return { exit: 2 };
   };
   let values;

@@ -31,7 +31,7 @@ describe('flags are refused before any work', () => {
     spy.mockRestore();
     expect(result).toEqual({ exit: 2 });
     expect(text).toMatch(message);
-    expect(text).toMatch(/Usage: npm run repair/);
+    expect(text).toMatch(/See 'npm run repair -- --help' for every option\./);
   });
 });
 

@@ -15,7 +15,7 @@ Commands:
 
 Options:
   --experiment <name>        default: <preset>-vary-<vary> (report: every experiment in the store)
-  --runs <k>                 runs with seeds 0..k-1 (default 200)
+  --runs <k>                 runs with seeds 0..k-1, at least 2 (default 200)
   --preset <${Object.keys(PRESETS).join('|')}>  widths, subset, epochs (default cpu; see the README)
   --epochs <e>               override the preset's epochs
   --train-subset <n>         override the preset's training images
@@ -49,7 +49,8 @@ export interface Options {
 /** Parses and checks every flag before any work starts; returns an exit code for --help and errors. */
 export function parseOptions(argv: string[]): Options | { exit: number } {
   const refuse = (message: string) => {
-    process.stderr.write(`variance: ${message}\n\n${HELP}`);
+    // One line and where to look, not the whole help: the error stays in view.
+    process.stderr.write(`variance: ${message}\nSee 'npm run variance -- --help' for every option.\n`);
     return { exit: 2 };
   };
   let parsed;

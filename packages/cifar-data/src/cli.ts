@@ -19,6 +19,9 @@ Options:
   -h, --help                     This text.
 `;
 
+// A refusal is one line and where to look, not the whole help: the error stays in view.
+const SEE_HELP = `See 'cifar-data --help' for every option.\n`;
+
 interface Summary {
   dataset: string;
   source: string;
@@ -47,7 +50,7 @@ export async function main(argv: string[]): Promise<number> {
       },
     });
   } catch (error) {
-    process.stderr.write(`cifar-data: ${(error as Error).message}\n\n${HELP}`);
+    process.stderr.write(`cifar-data: ${(error as Error).message}\n${SEE_HELP}`);
     return 2;
   }
   const { values, positionals } = parsed;
@@ -57,7 +60,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   const command = positionals[0];
   const refuse = (message: string) => {
-    process.stderr.write(`cifar-data: ${message}\n\n${HELP}`);
+    process.stderr.write(`cifar-data: ${message}\n${SEE_HELP}`);
     return 2;
   };
   if (command !== 'fetch' && command !== 'verify') return refuse(`unknown command '${command ?? ''}'; use fetch or verify.`);
