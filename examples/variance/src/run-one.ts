@@ -7,12 +7,14 @@ import * as tf from '@tensorflow/tfjs-core';
 import { CifarLoader, loadCifar10, normalizeImages, type Cifar10 } from '@airbench-ts/cifar-data';
 import { createFlipPolicy } from '@airbench-ts/derand-flip';
 import {
-  CheckpointError,
+  AirbenchError,
+  checkResumable,
   decodeTrainingState,
   disposeModel,
   encodeTrainingState,
   infer,
   makeConfig,
+  totalSteps,
   train,
   type AirbenchConfig,
   type CheckpointOptions,
@@ -81,7 +83,7 @@ export async function runOne(setting: RunSetting, seeds: Seeds, context: RunCont
     orderSeed: order,
     augmentSeed: aug,
   });
-  const resumeFrom = checkpoint ? await loadState(checkpoint, seeds) : undefined;
+  const resumeFrom = checkpoint ? await loadState(checkpoint, seeds, (state) => checkResumable(state, config, model, loader.length, totalSteps(config, loader.length))) : undefined;
   let checkpointSeconds = 0;
   const saveEveryEpoch: CheckpointOptions | undefined = checkpoint && {
     everyEpochs: 1,
@@ -109,15 +111,21 @@ export async function runOne(setting: RunSetting, seeds: Seeds, context: RunCont
   }
 }
 
-/** The run's stored training state, or undefined: none, or damaged (said on stderr; the run starts over). */
-async function loadState(checkpoint: CheckpointSlot, seeds: Seeds): Promise<TrainingState | undefined> {
+/**
+ * The run's stored training state, or undefined: none, damaged, or one this training cannot continue (written
+ * by another airbench-net whose config has other fields, say). Said on stderr; the run starts over rather than
+ * failing on every attempt.
+ */
+async function loadState(checkpoint: CheckpointSlot, seeds: Seeds, check: (state: TrainingState) => void): Promise<TrainingState | undefined> {
   const bytes = await checkpoint.load();
   if (!bytes) return undefined;
   try {
-    return await decodeTrainingState(bytes, `the checkpoint of run ${JSON.stringify(seeds)}`);
+    const state = await decodeTrainingState(bytes, `the checkpoint of run ${JSON.stringify(seeds)}`);
+    check(state);
+    return state;
   } catch (error) {
-    if (!CheckpointError.isInstance(error)) throw error;
-    process.stderr.write(`warning: ${error.message}\n`);
+    if (!AirbenchError.isInstance(error)) throw error;
+    process.stderr.write(`warning: ${error.message} The run starts over.\n`);
     return undefined;
   }
 }

@@ -129,7 +129,10 @@ export async function decodeTrainingState(bytes: Uint8Array, source = 'the check
   return { ...rest, tensors };
 }
 
-/** Refuses a state that another config, seed or data source wrote; `what` names the caller. */
+/**
+ * Refuses (InvalidArgumentError, argument 'resumeFrom') a state that another config, seed or data wrote, as
+ * `train` does before any step. Call it first to decide between resuming and starting over.
+ */
 export function checkResumable(state: TrainingState, config: AirbenchConfig, seed: number, batchesPerEpoch: number, totalSteps: number): void {
   const refuse = (message: string) => new InvalidArgumentError('resumeFrom', `train: cannot resume: ${message}`);
   if (state?.format !== TRAINING_STATE_FORMAT) throw refuse(`'resumeFrom' is '${String(state?.format)}', not a ${TRAINING_STATE_FORMAT} (decode it with decodeTrainingState).`);

@@ -17,7 +17,7 @@ export { Lookahead } from './lookahead';
 export { lrMultiplier, lookaheadDecay, totalSteps } from './schedule';
 export { train } from './train';
 export type { CheckpointOptions, EpochRecord, StepInfo, TrainOptions, TrainResult } from './train';
-export { CheckpointError, decodeTrainingState, encodeTrainingState, TRAINING_STATE_FORMAT } from './checkpoint';
+export { CheckpointError, checkResumable, decodeTrainingState, encodeTrainingState, TRAINING_STATE_FORMAT } from './checkpoint';
 export type { StateTensor, TrainingState } from './checkpoint';
 export { evaluate, infer } from './evaluate';
 export type { Evaluation, EvaluateOptions, TtaLevel } from './evaluate';

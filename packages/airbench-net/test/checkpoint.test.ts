@@ -3,6 +3,7 @@ import type { Cifar10 } from '@airbench-ts/cifar-data';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   CheckpointError,
+  checkResumable,
   decodeTrainingState,
   disposeModel,
   encodeTrainingState,
@@ -148,6 +149,9 @@ describe('training states as bytes', () => {
   it('refuses a state of another config, seed or data, before training', async () => {
     const other = makeConfig(config, { epochs: 1, lr: 10 });
     await expect(train(other, data(), { seed: 1, resumeFrom: state })).rejects.toThrow(/another config/);
+    // The same check, before any work, for callers that would rather start over (examples/variance).
+    expect(() => checkResumable(state, other, 1, 4, 4)).toThrow(/another config/);
+    expect(() => checkResumable(state, makeConfig(config, { epochs: 1 }), 1, 4, 4)).not.toThrow();
     await expect(train(makeConfig(config, { epochs: 1 }), data(), { seed: 2, resumeFrom: state })).rejects.toThrow(/seed 1, not 2/);
     await expect(train(makeConfig(config, { epochs: 1 }), { train: trainLoader(set, 1024, 128), whitening }, { seed: 1, resumeFrom: state })).rejects.toThrow(/4 batches an epoch/);
   });
