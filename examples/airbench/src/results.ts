@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
-import { makeConfig, type AirbenchConfig, type EpochRecord, type Precision, type VariantName } from '@airbench-ts/airbench-net';
+import { CONFIGS, makeConfig, type AirbenchConfig, type EpochRecord, type Precision, type VariantName } from '@airbench-ts/airbench-net';
 
 /** One finished run, as printed with --json and kept in --out. */
 export interface RunRecord {
@@ -58,8 +58,6 @@ export interface RunIdentity {
   numerics: string;
 }
 
-const VARIANT_NAMES: readonly VariantName[] = ['airbench94', 'airbench95', 'airbench96', 'airbench96-legacy'];
-
 /** The config of a run, resolved as `npm run airbench` resolves its flags. */
 export function resolveConfig(setting: {
   variant: VariantName;
@@ -102,7 +100,7 @@ export function runKey(identity: RunIdentity): string {
  */
 export function legacyRunKey(record: RunRecord): string | undefined {
   // A record that names no complete setting is no run this command could repeat: nothing to skip.
-  if (!VARIANT_NAMES.includes(record.variant as VariantName) || !Number.isSafeInteger(record.trainSize) || !Number.isSafeInteger(record.seed) || !(record.epochs > 0)) return undefined;
+  if (!Object.hasOwn(CONFIGS, record.variant) || !Number.isSafeInteger(record.trainSize) || !Number.isSafeInteger(record.seed) || !(record.epochs > 0)) return undefined;
   const dataset = record.dataset ?? 'cifar10';
   const config = resolveConfig({
     variant: record.variant as VariantName,

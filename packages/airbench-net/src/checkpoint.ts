@@ -145,7 +145,7 @@ export function checkResumable(state: TrainingState, config: AirbenchConfig, see
 }
 
 /** JSON with object keys sorted: equal configs have one text. */
-export function stableJson(value: unknown): string {
+function stableJson(value: unknown): string {
   return JSON.stringify(value, (_key, v: unknown) =>
     v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v,
   );
