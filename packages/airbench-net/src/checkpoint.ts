@@ -50,8 +50,12 @@ export interface StateTensor {
   values: Float32Array;
 }
 
+const checkpointErrorMarker = Symbol.for('airbench-ts.error.CheckpointError');
+
 /** A checkpoint whose bytes are not a whole training state: truncated, damaged, or of another format. */
 export class CheckpointError extends AirbenchError {
+  readonly [checkpointErrorMarker] = true;
+
   constructor(
     /** Where the bytes came from (a path, a store row), as given to decodeTrainingState. */
     readonly source: string,
@@ -59,6 +63,10 @@ export class CheckpointError extends AirbenchError {
   ) {
     super(message);
     this.name = 'CheckpointError';
+  }
+
+  static override isInstance(error: unknown): error is CheckpointError {
+    return AirbenchError.hasMarker(error, checkpointErrorMarker);
   }
 }
 

@@ -7,7 +7,9 @@ import {
   CIFAR10,
   DatasetFileError,
   DatasetUnavailableError,
+  DownloadError,
   fetchCifar10,
+  InvalidArgumentError,
   loadCifar10,
   loadCifar100,
   readCifarBinary,
@@ -45,6 +47,10 @@ describe('a given directory is used or refused, never replaced', () => {
     mkdirSync(dir);
     const error = await rejection(loadCifar10({ dataDir: dir, sources: [] }));
     expect(error).toBeInstanceOf(DatasetFileError);
+    expect(DatasetFileError.isInstance(error)).toBe(true);
+    // Each class has its own marker: a DatasetFileError is no DownloadError nor InvalidArgumentError.
+    expect(DownloadError.isInstance(error)).toBe(false);
+    expect(InvalidArgumentError.isInstance(error)).toBe(false);
     expect((error as DatasetFileError).file).toBe(join(dir, 'data_batch_1.bin'));
     expect(error.message).toMatch(/data_batch_1\.bin is missing/);
     expect(error.message).toMatch(/official binary version/);
@@ -69,6 +75,23 @@ describe('a given directory is used or refused, never replaced', () => {
     writeFileSync(join(dir, 'test_batch.bin'), bytes);
     const error = await rejection(loadCifar10({ dataDir: dir }));
     expect(error.message).toMatch(/test_batch\.bin is corrupted: MD5 [0-9a-f]{32}, expected 803d5f7f4d78ea53de84dbe85f74fb6d/);
+  });
+});
+
+describe('isInstance across copies of the package', () => {
+  it('recognises each class where instanceof fails, and only that class', async () => {
+    // A second module instance stands for a duplicate install (two versions in node_modules).
+    const secondCopy = '../src/errors?second-copy';
+    const copy = (await import(/* @vite-ignore */ secondCopy)) as typeof import('../src/errors');
+    expect(copy.DownloadError).not.toBe(DownloadError);
+    const error = new copy.DownloadError('https://example.test/x.tar.gz', 'cut short');
+    expect(error instanceof DownloadError).toBe(false);
+    expect(DownloadError.isInstance(error)).toBe(true);
+    expect(AirbenchError.isInstance(error)).toBe(true);
+    expect(InvalidArgumentError.isInstance(error)).toBe(false);
+    expect(DatasetFileError.isInstance(error)).toBe(false);
+    expect(InvalidArgumentError.isInstance(new copy.InvalidArgumentError('batchSize', 'too small'))).toBe(true);
+    expect(AirbenchError.isInstance(new Error('plain'))).toBe(false);
   });
 });
 

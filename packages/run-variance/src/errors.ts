@@ -2,9 +2,11 @@ const marker = Symbol.for('airbench-ts.error');
 
 /**
  * Base of every error thrown by an `@airbench-ts` package. Each package declares
- * it for itself (no package imports another); the shared `Symbol.for` marker lets
- * `AirbenchError.isInstance` recognise errors from any of them, and from duplicate
- * installs, where `instanceof` would fail.
+ * it for itself (no package imports another). Every class carries a `Symbol.for`
+ * marker of its own (vercel/ai's pattern): `X.isInstance(error)` recognises an X from
+ * any copy of any of our packages, where `instanceof` fails across duplicate
+ * installs, and is false for every other class (a `DownloadError` is no
+ * `InvalidArgumentError`). Classes of the same name in two packages share a marker.
  */
 export class AirbenchError extends Error {
   readonly [marker] = true;
@@ -15,12 +17,21 @@ export class AirbenchError extends Error {
   }
 
   static isInstance(error: unknown): error is AirbenchError {
-    return typeof error === 'object' && error !== null && (error as Record<symbol, unknown>)[marker] === true;
+    return AirbenchError.hasMarker(error, marker);
+  }
+
+  /** Whether `error` carries `symbol`: the test behind every class's `isInstance`. */
+  protected static hasMarker(error: unknown, symbol: symbol): boolean {
+    return typeof error === 'object' && error !== null && (error as Record<symbol, unknown>)[symbol] === true;
   }
 }
 
+const invalidArgumentErrorMarker = Symbol.for('airbench-ts.error.InvalidArgumentError');
+
 /** An argument was out of its documented range; `argument` names it. */
 export class InvalidArgumentError extends AirbenchError {
+  readonly [invalidArgumentErrorMarker] = true;
+
   constructor(
     readonly argument: string,
     message: string,
@@ -28,10 +39,18 @@ export class InvalidArgumentError extends AirbenchError {
     super(message);
     this.name = 'InvalidArgumentError';
   }
+
+  static override isInstance(error: unknown): error is InvalidArgumentError {
+    return AirbenchError.hasMarker(error, invalidArgumentErrorMarker);
+  }
 }
+
+const storeErrorMarker = Symbol.for('airbench-ts.error.StoreError');
 
 /** The store cannot be used: a malformed or unreachable URL, or another schema version; `url` names it. */
 export class StoreError extends AirbenchError {
+  readonly [storeErrorMarker] = true;
+
   constructor(
     readonly url: string,
     message: string,
@@ -40,15 +59,27 @@ export class StoreError extends AirbenchError {
     super(message, options);
     this.name = 'StoreError';
   }
+
+  static override isInstance(error: unknown): error is StoreError {
+    return AirbenchError.hasMarker(error, storeErrorMarker);
+  }
 }
+
+const experimentConflictErrorMarker = Symbol.for('airbench-ts.error.ExperimentConflictError');
 
 /** An experiment name already holds another config or other labels. */
 export class ExperimentConflictError extends AirbenchError {
+  readonly [experimentConflictErrorMarker] = true;
+
   constructor(
     readonly experiment: string,
     message: string,
   ) {
     super(message);
     this.name = 'ExperimentConflictError';
+  }
+
+  static override isInstance(error: unknown): error is ExperimentConflictError {
+    return AirbenchError.hasMarker(error, experimentConflictErrorMarker);
   }
 }
