@@ -12,9 +12,9 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CifarLoader, loadCifar10, normalizeImages } from '@airbench-ts/cifar-data';
-import { createFlipPolicy } from '@airbench-ts/derand-flip';
 import { CONFIGS, PRECISIONS, disposeModel, evaluate, makeConfig, train, type Precision } from '@airbench-ts/airbench-net';
 import { parseBackendChoice, selectBackend } from '@airbench-ts-example/backend';
+import { airbenchLoader } from '@airbench-ts-example/harness';
 import { integerFlag, parseBenchArgs } from './args';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -66,14 +66,7 @@ const data = await loadCifar10({ ...(values['data-dir'] ? { dataDir: values['dat
 
 // Training: one epoch of steps+1 batches; the first step (graph set-up, allocation) is not timed.
 const config = makeConfig(CONFIGS.airbench94, { epochs: 1, precision });
-const loader = new CifarLoader(data.train, {
-  batchSize: 1024,
-  shuffle: true,
-  dropLast: true,
-  translate: 2,
-  flip: createFlipPolicy({ seed: 0 }),
-  subset: 1024 * (steps + 1),
-});
+const loader = airbenchLoader(data.train, config, 0, { subset: config.batchSize * (steps + 1) });
 const whitening = normalizeImages(data.train, { count: 5000 });
 const stamps: number[] = [];
 const { model } = await train(config, { train: loader, whitening }, { onStep: () => stamps.push(performance.now()) });

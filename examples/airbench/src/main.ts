@@ -1,17 +1,18 @@
 // Paper 1, airbench: train airbench94/95/96 on CIFAR-10 with the alternating
 // flip, N runs, and print airbench's per-epoch table. Wires three packages:
 //   @airbench-ts/cifar-data  (data + loader) → @airbench-ts/derand-flip (flip policy)
-//   → @airbench-ts/airbench-net (network, training, TTA evaluation).
+//   → @airbench-ts/airbench-net (network, training, TTA evaluation);
+// the first two through the harness workspace's airbenchLoader.
 //
 //   npm run airbench -- --help
 import { createHash } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { CIFAR100_MEAN, CIFAR100_STD, CifarLoader, defaultCacheDir, loadCifar10, loadCifar100, normalizeImages, type ImageSplit } from '@airbench-ts/cifar-data';
-import { createFlipPolicy } from '@airbench-ts/derand-flip';
 import { disposeModel, evaluate, makeConfig, serializeModel, train, type AirbenchConfig, type Precision, type TrainingState, type VariantName } from '@airbench-ts/airbench-net';
 import { saveModel } from '@airbench-ts/airbench-net/node';
 import { hasNativeBf16, selectBackend, type BackendInfo } from '@airbench-ts-example/backend';
+import { airbenchLoader } from '@airbench-ts-example/harness';
 import { parseOptions, type Options } from './options';
 import { CheckpointDir } from './checkpoints';
 import { printSummary, printTableHeader, printTableRow, RunProgress } from './report';
@@ -89,17 +90,7 @@ export async function main(argv: string[]): Promise<number> {
         if (options.json) process.stdout.write(`${JSON.stringify({ status: 'skipped', reason: `already in ${options.out}`, ...withoutHistory(previous) })}\n`);
         continue;
       }
-      const loader = new CifarLoader(data.train, {
-        batchSize: config.batchSize,
-        shuffle: true,
-        dropLast: true,
-        translate: config.augmentation.translate,
-        cutout: config.augmentation.cutout,
-        ...(config.augmentation.flip === 'none' ? {} : { flip: createFlipPolicy({ seed, mode: config.augmentation.flip }) }),
-        subset: trainSize,
-        seed,
-        ...stats,
-      });
+      const loader = airbenchLoader(data.train, config, seed, { subset: trainSize, ...stats });
       // One directory per run, named by its key: a checkpoint can only ever resume the run that wrote it.
       const checkpoints = new CheckpointDir(join(checkpointRoot, key.slice(0, 16)), (message) => process.stderr.write(`warning: ${message}\n`));
       const found = options.checkpointEvery ? await checkpoints.latest() : undefined;

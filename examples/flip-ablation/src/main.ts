@@ -2,13 +2,13 @@
 // flip at several epoch budgets, on the run-variance harness; then per cell the
 // mean with its CI, the tests between flips, and the epochs random flip needs to
 // match alternating flip. Wires cifar-data, derand-flip, airbench-net (or the
-// repair example's VGG11) in the workers (src/run-one.ts) and run-variance.
+// models workspace's VGG11) in the workers (src/run-one.ts) and run-variance.
 //
 //   npm run flip-ablation -- --help
 import { fileURLToPath } from 'node:url';
 import { loadCifar10 } from '@airbench-ts/cifar-data';
 import { openStore, type Experiment } from '@airbench-ts/run-variance';
-import { workWithProgress } from '@airbench-ts-example/variance/work';
+import { workWithProgress } from '@airbench-ts-example/harness/work';
 import { configOf, epochsOf, experimentName, modeOf, runKeys } from './experiment';
 import { parseOptions } from './options';
 import { writeReport } from './report';

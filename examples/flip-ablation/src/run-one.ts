@@ -1,15 +1,15 @@
 // One run of the ablation: the run function the harness calls with a run's key
 // (epochs, flip, seed). It wires the packages as the other examples do:
 //   airbench94: cifar-data → derand-flip (none / random / alternating) →
-//               airbench-net, through examples/variance's runOne;
-//   vgg11:      the repair example's VGG11 and its SGD recipe (no airbench in it),
+//               airbench-net, through the harness workspace's runAirbench;
+//   vgg11:      the models workspace's VGG11 and its SGD recipe (no airbench in it),
 //               its training flip set by the same derand-flip modes.
 import * as tf from '@tensorflow/tfjs-core';
 import { loadCifar10, type ImageSplit } from '@airbench-ts/cifar-data';
 import type { RunContext, RunOutput, Seeds } from '@airbench-ts/run-variance';
-import { vgg11 } from '@airbench-ts-example/repair/models/vgg';
-import { trainEndpoint } from '@airbench-ts-example/repair/train';
-import { predictClasses, runOne as runAirbench } from '@airbench-ts-example/variance/run-one';
+import { predictClasses } from '@airbench-ts-example/harness';
+import { runAirbench } from '@airbench-ts-example/harness/run-airbench';
+import { trainEndpoint, vgg11 } from '@airbench-ts-example/models';
 import { epochsOf, modeOf, type AblationConfig } from './experiment';
 
 export async function runOne(config: AblationConfig, seeds: Seeds, backend: string, context: Pick<RunContext, 'signal' | 'checkpoint'>): Promise<RunOutput> {

@@ -1,7 +1,7 @@
 // A worker process: node --import tsx worker.ts <store-url> <experiment>. Claims
 // runs of the ablation from the store and trains them until none are left.
 // Started by `npm run flip-ablation -- run|worker --workers N`, one per child.
-import { runWorker } from '@airbench-ts-example/variance/work';
+import { runWorker } from '@airbench-ts-example/harness/work';
 import type { AblationConfig } from './experiment';
 import { runOne } from './run-one';
 

@@ -11,15 +11,10 @@ import { selectBackend } from '@airbench-ts-example/backend';
 import { validateSpec } from '@airbench-ts/neuron-align';
 import { endpointKey, loadEndpoint, saveEndpoint } from './cache';
 import { loadData, statisticsPasses } from './data';
-import { airbench94 } from './models/airbench';
-import type { ExampleModel } from './models/model';
-import { mlp } from './models/mlp';
-import { resnet20 } from './models/resnet20';
-import { vgg11 } from './models/vgg';
+import { airbench94, mlp, resnet20, trainEndpoint, vgg11, type ExampleModel } from '@airbench-ts-example/models';
 import { parseOptions, type Options } from './options';
 import { jsonLines, table, writeResults } from './report';
 import { study } from './study';
-import { trainEndpoint } from './train';
 
 export function buildModel(options: Pick<Options, 'model' | 'norm' | 'width' | 'depth' | 'epochs'>): ExampleModel {
   const { width, epochs, norm } = options;

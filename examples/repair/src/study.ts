@@ -16,7 +16,7 @@ import {
   type WeightMap,
 } from '@airbench-ts/repair';
 import { testBatches } from './data';
-import type { ExampleModel } from './models/model';
+import type { ExampleModel } from '@airbench-ts-example/models';
 
 // ---------------------------------------------------------------------------
 // The REPAIR study of one pair of trained endpoints (SPEC §3.1): align B to A,

@@ -4,7 +4,7 @@ import { checkEquivalence, permuteWeights, validateSpec, type PermutationSpec } 
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildModel } from '../src/main';
 import type { Options } from '../src/options';
-import { triangular } from '../src/train';
+import { triangular } from '@airbench-ts-example/models';
 
 // Every model of the example: its spec covers every tensor, permuting by it
 // keeps the function (float32 noise), and a spec missing one consumer axis does

@@ -1,7 +1,8 @@
 // Paper 2, variance between runs: many trainings of a narrow airbench94 with
 // independent model, order and augmentation seeds, on a durable store, then the
 // paper's statistics. Wires cifar-data, derand-flip, airbench-net (in the
-// workers, src/run-one.ts) and run-variance (store, workers, statistics).
+// workers: the harness workspace's runAirbench) and run-variance (store,
+// workers, statistics).
 //
 //   npm run variance -- --help
 import { fileURLToPath } from 'node:url';
@@ -10,7 +11,7 @@ import { openStore, type Experiment } from '@airbench-ts/run-variance';
 import { configFromOptions, experimentName, seedsOf } from './experiment';
 import { parseOptions } from './options';
 import { writeReport } from './report';
-import { workWithProgress } from './work';
+import { workWithProgress } from '@airbench-ts-example/harness/work';
 
 export async function main(argv: string[]): Promise<number> {
   const parsed = parseOptions(argv);

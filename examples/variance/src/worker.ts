@@ -2,8 +2,8 @@
 // runs of the experiment from the store and trains them until none are left.
 // Started by `npm run variance -- run|worker --workers N`, one per child.
 import type { VarianceConfig } from './experiment';
-import { runOne } from './run-one';
-import { runWorker } from './work';
+import { runAirbench } from '@airbench-ts-example/harness/run-airbench';
+import { runWorker } from '@airbench-ts-example/harness/work';
 
 // Live lease renewals between training steps; a run here takes seconds to minutes.
-await runWorker<VarianceConfig>((config, seeds, backend, context) => runOne({ ...config, backend }, seeds, context), { leaseSeconds: 300, heartbeatSeconds: 30 });
+await runWorker<VarianceConfig>((config, seeds, backend, context) => runAirbench({ ...config, backend }, seeds, context), { leaseSeconds: 300, heartbeatSeconds: 30 });

@@ -1,10 +1,11 @@
 // Section 2: a narrow airbench94 trained in the tab, wired as examples/airbench
-// wires it in Node: cifar-data's loader with derand-flip's alternating flip,
-// airbench-net's train with a signal for the stop button.
+// wires it in Node (the harness workspace's airbenchLoader: cifar-data's loader
+// with derand-flip's alternating flip), airbench-net's train with a signal for
+// the stop button.
 import * as tf from '@tensorflow/tfjs-core';
 import { CifarLoader, normalizeImages, type ImageSplit } from '@airbench-ts/cifar-data';
+import { airbenchLoader } from '@airbench-ts-example/harness';
 import { EVAL_BATCH } from './backend';
-import { createFlipPolicy } from '@airbench-ts/derand-flip';
 import { disposeModel, makeConfig, train, type EpochRecord } from '@airbench-ts/airbench-net';
 
 export interface TabTraining {
@@ -34,16 +35,7 @@ export async function trainInTab(data: { train: ImageSplit; test: ImageSplit }, 
   const tensorsBefore = tf.memory().numTensors;
   const images = Math.min(settings.images, data.train.length);
   const config = makeConfig('airbench94', { widths: settings.widths, epochs: settings.epochs, batchSize: settings.batchSize, tta: 0, whiteningImages: Math.min(5000, images) });
-  const loader = new CifarLoader(data.train, {
-    batchSize: config.batchSize,
-    shuffle: true,
-    dropLast: true,
-    translate: config.augmentation.translate,
-    cutout: config.augmentation.cutout,
-    flip: createFlipPolicy({ seed: settings.seed, mode: 'alternating' }),
-    subset: images,
-    seed: settings.seed,
-  });
+  const loader = airbenchLoader(data.train, config, settings.seed, { subset: images });
   const test = new CifarLoader(data.test, { batchSize: EVAL_BATCH });
   const whitening = normalizeImages(data.train, { count: config.whiteningImages });
   const history: TabEpoch[] = [];

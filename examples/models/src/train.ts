@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { CifarLoader, type ImageSplit } from '@airbench-ts/cifar-data';
 import { createFlipPolicy, type FlipMode } from '@airbench-ts/derand-flip';
 import { resetBatchNorm } from '@airbench-ts/repair';
-import type { ExampleModel, Recipe } from './models/model';
+import type { ExampleModel, Recipe } from './model';
 
 /** The learning-rate multiplier at `step` of `total`: linear from 0 to 1 over the warm-up, then linear to 0 (SPEC §3.8's triangle). */
 export function triangular(step: number, total: number, warmupFraction: number): number {

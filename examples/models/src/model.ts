@@ -25,7 +25,7 @@ export interface Recipe {
   translate: number;
 }
 
-/** How an endpoint is trained: the example's SGD loop with a recipe (src/train.ts), or the model's own training. */
+/** How an endpoint is trained: the SGD loop with a recipe (train.ts), or the model's own training. */
 export type Training =
   | {
       kind: 'recipe';

@@ -1,14 +1,13 @@
-// One run of the variance study: the run function the harness calls with a
-// run's seeds. It wires the packages as examples/airbench does:
-//   cifar-data (data, loader with separate order and augmentation seeds)
-//   → derand-flip (the alternating flip, seeded with the augmentation seed)
-//   → airbench-net (init from the model seed, training, TTA predictions).
-import * as tf from '@tensorflow/tfjs-core';
-import { CifarLoader, loadCifar10, normalizeImages, type Cifar10 } from '@airbench-ts/cifar-data';
-import { createFlipPolicy } from '@airbench-ts/derand-flip';
+// One airbench run of a study (examples/variance, examples/flip-ablation): the
+// run function the run-variance harness calls with a run's seeds. The model seed
+// initialises the network; the order and augmentation seeds drive the loader
+// (airbenchLoader); the result is the predicted class of every test image.
+import type * as tf from '@tensorflow/tfjs-core';
+import { loadCifar10, normalizeImages, type Cifar10 } from '@airbench-ts/cifar-data';
 import {
   AirbenchError,
   checkResumable,
+  CONFIGS,
   decodeTrainingState,
   disposeModel,
   encodeTrainingState,
@@ -22,9 +21,20 @@ import {
   type TrainingState,
 } from '@airbench-ts/airbench-net';
 import type { CheckpointSlot, RunOutput, Seeds } from '@airbench-ts/run-variance';
-import type { Preset } from './presets';
+import { airbenchLoader } from './airbench-loader';
+import { predictClasses } from './predict';
 
-export interface RunSetting extends Preset {
+/** A narrowed airbench94 on the first `trainSubset` training and `testSubset` test images. */
+export interface AirbenchSetting {
+  widths: [number, number, number];
+  trainSubset: number;
+  testSubset: number;
+  epochs: number;
+  batchSize: number;
+  tta: 0 | 1 | 2;
+}
+
+export interface RunSetting extends AirbenchSetting {
   backend: string;
   /** The training images' flip: airbench's alternating (the default), random, or none (examples/flip-ablation). */
   flip?: 'none' | 'random' | 'alternating';
@@ -36,14 +46,14 @@ let data: Promise<Pick<Cifar10, 'train' | 'test'>> | undefined;
 let whitening: tf.Tensor4D | undefined;
 
 /** The images a setting uses, and only those: a worker keeps no more than it trains and evaluates on. */
-async function load(setting: Preset): Promise<Pick<Cifar10, 'train' | 'test'>> {
+async function load(setting: AirbenchSetting): Promise<Pick<Cifar10, 'train' | 'test'>> {
   const { train, test } = await loadCifar10({ progress: false });
   const keep = (split: Cifar10['train'], count: number) => ({ images: split.images.slice(0, count * 3072), labels: split.labels.slice(0, count), length: count });
   return { train: keep(train, setting.trainSubset), test: keep(test, setting.testSubset) };
 }
 
 /** The airbench config of a setting. */
-export function configOf(setting: Preset & { precision?: Precision }): AirbenchConfig {
+function configOf(setting: AirbenchSetting & { precision?: Precision; flip?: RunSetting['flip'] }): AirbenchConfig {
   return makeConfig('airbench94', {
     ...(setting.precision ? { precision: setting.precision } : {}),
     widths: setting.widths,
@@ -51,6 +61,7 @@ export function configOf(setting: Preset & { precision?: Precision }): AirbenchC
     epochs: setting.epochs,
     tta: setting.tta,
     whiteningImages: Math.min(5000, setting.trainSubset),
+    ...(setting.flip ? { augmentation: { ...CONFIGS.airbench94.augmentation, flip: setting.flip } } : {}),
   });
 }
 
@@ -66,23 +77,14 @@ export interface RunContext {
  * store after every epoch (and when training ends), and a run reclaimed after its
  * worker died resumes from there: the same result, bit for bit, as if it had not.
  */
-export async function runOne(setting: RunSetting, seeds: Seeds, context: RunContext = {}): Promise<RunOutput> {
+export async function runAirbench(setting: RunSetting, seeds: Seeds, context: RunContext = {}): Promise<RunOutput> {
   const { signal, checkpoint } = context;
   data ??= load(setting);
   const { train: images, test } = await data;
   const config = configOf(setting);
   whitening ??= normalizeImages(images, { count: config.whiteningImages });
-  const [model, order, aug] = [seeds.model ?? 0, seeds.order ?? 0, seeds.aug ?? 0];
-  const flip = setting.flip ?? 'alternating';
-  const loader = new CifarLoader(images, {
-    batchSize: config.batchSize,
-    shuffle: true,
-    dropLast: true,
-    translate: config.augmentation.translate,
-    ...(flip === 'none' ? {} : { flip: createFlipPolicy({ seed: aug, mode: flip }) }),
-    orderSeed: order,
-    augmentSeed: aug,
-  });
+  const model = seeds.model ?? 0;
+  const loader = airbenchLoader(images, config, { order: seeds.order ?? 0, aug: seeds.aug ?? 0 });
   const resumeFrom = checkpoint ? await loadState(checkpoint, seeds, (state) => checkResumable(state, config, model, loader.length, totalSteps(config, loader.length))) : undefined;
   let checkpointSeconds = 0;
   const saveEveryEpoch: CheckpointOptions | undefined = checkpoint && {
@@ -128,16 +130,4 @@ async function loadState(checkpoint: CheckpointSlot, seeds: Seeds, check: (state
     process.stderr.write(`warning: ${error.message} The run starts over.\n`);
     return undefined;
   }
-}
-
-/** The predicted class of every test image, in batches of 500: what a run returns to the harness. */
-export async function predictClasses(test: Pick<Cifar10, 'test'>['test'], logitsOf: (inputs: tf.Tensor4D) => tf.Tensor, signal?: AbortSignal): Promise<Uint8Array> {
-  const predictions = new Uint8Array(test.length);
-  for (const batch of new CifarLoader(test, { batchSize: 500 })) {
-    const classes = tf.tidy(() => tf.argMax(logitsOf(batch.inputs), 1));
-    predictions.set(await classes.data(), batch.indices[0]!);
-    tf.dispose([classes, batch.inputs, batch.labels]);
-    signal?.throwIfAborted();
-  }
-  return predictions;
 }

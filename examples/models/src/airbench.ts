@@ -1,6 +1,6 @@
 import type * as tf from '@tensorflow/tfjs-core';
-import { CifarLoader, normalizeImages } from '@airbench-ts/cifar-data';
-import { createFlipPolicy } from '@airbench-ts/derand-flip';
+import { normalizeImages } from '@airbench-ts/cifar-data';
+import { airbenchLoader } from '@airbench-ts-example/harness';
 import { forward, makeConfig, permutationSpec, train, type NormKind } from '@airbench-ts/airbench-net';
 import type { CorrectionSite, NormLayer } from '@airbench-ts/repair';
 import type { ExampleModel } from './model';
@@ -38,15 +38,7 @@ export function airbench94(options: { width: number; norm: NormKind; epochs: num
       describe: `airbench94's own training (widths ${widths.join('/')}, batch ${config.batchSize}, ${config.epochs} epochs, lr ${config.lr}, shift lr ×${config.biasScaler}, alternating flip, translate ${config.augmentation.translate})`,
       async train(seed, images, onStep) {
         const whitening = normalizeImages(images, { count: Math.min(config.whiteningImages, images.length) });
-        const loader = new CifarLoader(images, {
-          batchSize: config.batchSize,
-          shuffle: true,
-          dropLast: true,
-          translate: config.augmentation.translate,
-          flip: createFlipPolicy({ seed, mode: 'alternating' }),
-          orderSeed: seed,
-          augmentSeed: seed,
-        });
+        const loader = airbenchLoader(images, config, seed);
         try {
           const { model } = await train(config, { train: loader, whitening }, { seed, onStep: (info) => onStep(info.step + 1, info.totalSteps) });
           return { ...model.params, ...model.buffers };
