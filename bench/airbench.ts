@@ -13,38 +13,35 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CifarLoader, loadCifar10, normalizeImages } from '@airbench-ts/cifar-data';
 import { CONFIGS, PRECISIONS, disposeModel, evaluate, makeConfig, train, type Precision } from '@airbench-ts/airbench-net';
-import { parseBackendChoice, selectBackend } from '@airbench-ts-example/backend';
+import { backendOption, selectBackend } from '@airbench-ts-example/backend';
 import { airbenchLoader } from '@airbench-ts-example/harness';
-import { integerFlag, parseBenchArgs } from './args';
+import { integer, oneOf, option, RefusedValue } from '@airbench-ts-example/cli';
+import { benchCommand, parseBench } from './args';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const BENCH_VENV_PYTHON = join(here, '..', '.venv-bench', 'bin', 'python');
-const values = parseBenchArgs(
-  'bench:airbench',
-  'Usage: npm run bench:airbench -- [--precision fp32|bf16] [--steps N] [--eval-images N (multiple of 2000)] [--eval-batch N] [--torch] [--python P] [--backend B] [--data-dir D] [--json]',
-  {
-    steps: { type: 'string', default: '8' },
-    'eval-images': { type: 'string', default: '4000' },
-    'eval-batch': { type: 'string', default: '2000' },
-    precision: { type: 'string', default: 'fp32' },
-    torch: { type: 'boolean', default: false },
-    python: { type: 'string', default: process.env.AIRBENCH_TORCH_PYTHON ?? (existsSync(BENCH_VENV_PYTHON) ? BENCH_VENV_PYTHON : 'python3') },
-    backend: { type: 'string' },
-  },
+const values = parseBench<{ steps: number; evalImages: number; evalBatch: number; precision: Precision; torch?: boolean; python: string; backend?: string }>(
+  benchCommand('bench:airbench', "airbench94's training and TTA-evaluation throughput and peak memory; with --torch, PyPI PyTorch in the same run.")
+    .addOption(option('--steps <n>', 'timed training steps (one epoch of CIFAR-10 at most)', integer(1, 47), 8))
+    .addOption(option('--eval-images <n>', 'test images for the evaluation timing: 2000, 4000, ... 10000', evalImageCount, 4000))
+    .addOption(option('--eval-batch <n>', 'evaluation batch size, at most --eval-images', integer(1, 10_000), 2000))
+    .addOption(option(`--precision <${PRECISIONS.join('|')}>`, 'arithmetic of the convolutions', oneOf(PRECISIONS), 'fp32' as Precision))
+    .addOption(option('--torch', 'also time our PyTorch version, in its three settings'))
+    .addOption(option('--python <path>', 'the Python with PyTorch ($AIRBENCH_TORCH_PYTHON, else .venv-bench/, else python3)', undefined, process.env.AIRBENCH_TORCH_PYTHON ?? (existsSync(BENCH_VENV_PYTHON) ? BENCH_VENV_PYTHON : 'python3')))
+    .addOption(backendOption()),
 );
-const steps = integerFlag('bench:airbench', 'steps', values.steps, 1, 47);
-const evalImages = integerFlag('bench:airbench', 'eval-images', values['eval-images'], 2000, 10_000);
-if (evalImages % 2000 !== 0) {
-  console.error(`bench:airbench: --eval-images must be 2000, 4000, ... 10000, not '${values['eval-images']}'`);
+const { steps, evalImages, precision } = values;
+if (values.evalBatch > evalImages) {
+  console.error(`bench:airbench: --eval-batch must be at most --eval-images (${evalImages}), not '${values.evalBatch}'.`);
   process.exit(2);
 }
-if (!(PRECISIONS as readonly string[]).includes(values.precision)) {
-  console.error(`bench:airbench: --precision must be one of ${PRECISIONS.join(', ')}, not '${values.precision}'`);
-  process.exit(2);
+const evalBatch = values.evalBatch;
+
+function evalImageCount(value: string): number {
+  const n = integer(2000, 10_000)(value);
+  if (n % 2000 !== 0) throw new RefusedValue('must be 2000, 4000, ... 10000');
+  return n;
 }
-const precision = values.precision as Precision;
-const evalBatch = integerFlag('bench:airbench', 'eval-batch', values['eval-batch'], 1, evalImages);
-parseBackendChoice(values.backend ?? process.env.AIRBENCH_BACKEND);
 
 // PyTorch first, while this process is small: a child inherits its parent's peak RSS across fork+exec.
 // Each setting in its own process, so each peak RSS is its own.
@@ -62,7 +59,7 @@ const torch = values.torch
   : null;
 
 const backend = await selectBackend({ ...(values.backend ? { backend: values.backend } : {}) });
-const data = await loadCifar10({ ...(values['data-dir'] ? { dataDir: values['data-dir'] } : {}), progress: false });
+const data = await loadCifar10({ ...(values.dataDir ? { dataDir: values.dataDir } : {}), progress: false });
 
 // Training: one epoch of steps+1 batches; the first step (graph set-up, allocation) is not timed.
 const config = makeConfig(CONFIGS.airbench94, { epochs: 1, precision });

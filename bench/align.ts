@@ -11,15 +11,16 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CorrelationStatistics, solveAssignment } from '@airbench-ts/neuron-align';
-import { parseBackendChoice, selectBackend } from '@airbench-ts-example/backend';
-import { parseBenchArgs } from './args';
+import { backendOption, selectBackend } from '@airbench-ts-example/backend';
+import { option } from '@airbench-ts-example/cli';
+import { benchCommand, parseBench } from './args';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const values = parseBenchArgs('bench:align', 'Usage: npm run bench:align -- [--python /usr/bin/python3] [--backend B] [--json]', {
-  python: { type: 'string', default: '/usr/bin/python3' },
-  backend: { type: 'string' },
-});
-parseBackendChoice(values.backend ?? process.env.AIRBENCH_BACKEND);
+const values = parseBench<{ python: string; backend?: string }>(
+  benchCommand('bench:align', "neuron-align: correlation accumulation rows/s and assignment time, vs SciPy's linear_sum_assignment.")
+    .addOption(option('--python <path>', 'the Python with SciPy (Debian: python3-scipy)', undefined, '/usr/bin/python3'))
+    .addOption(backendOption()),
+);
 const backend = await selectBackend({ ...(values.backend ? { backend: values.backend } : {}), log: () => {} });
 
 // 1. Correlation accumulation: batches of 8,192 rows (e.g. 8 images × 32 × 32 positions), 10 batches.

@@ -1,42 +1,19 @@
-import { parseArgs, type ParseArgsConfig } from 'node:util';
+// The bench scripts' flags, on the examples' CLI layer: each script declares its
+// options on benchCommand(...) and reads them with parseBench(...). --data-dir,
+// --json and --help are common; a bad value is refused before any work (exit 2).
+import type { Command } from 'commander';
+import { createCommand, naming, option, parseCommand } from '@airbench-ts-example/cli';
 
-type Options = NonNullable<ParseArgsConfig['options']>;
-
-const COMMON = {
-  'data-dir': { type: 'string' },
-  json: { type: 'boolean', default: false },
-  help: { type: 'boolean', short: 'h', default: false },
-} as const satisfies Options;
-
-/**
- * The flags of a bench script plus the common ones (--data-dir, --json, --help):
- * --help prints the usage; an unknown or malformed flag is refused with the usage,
- * exit 2, before any work.
- */
-type Value<O> = O extends { type: 'boolean' } ? boolean : O extends { default: string } ? string : string | undefined;
-export type BenchValues<T> = { [K in keyof T]: Value<T[K]> } & { 'data-dir'?: string; json: boolean; help: boolean };
-
-export function parseBenchArgs<T extends Options>(tool: string, usage: string, options: T): BenchValues<T> {
-  let values: BenchValues<T>;
-  try {
-    values = parseArgs({ options: { ...options, ...COMMON }, strict: true }).values as unknown as BenchValues<T>;
-  } catch (error) {
-    console.error(`${tool}: ${(error as Error).message}\n${usage}`);
-    process.exit(2);
-  }
-  if (values.help) {
-    console.log(usage);
-    process.exit(0);
-  }
-  return values;
+export function benchCommand(tool: string, description: string): Command {
+  return createCommand({ name: tool, description })
+    .addOption(option('--data-dir <dir>', 'CIFAR-10 in the official binary layout (default: $CIFAR10_DIR, the cache, a download)', naming('a directory')))
+    .addOption(option('--json', 'the result as one JSON line on stdout'));
 }
 
-/** Shared flag checks of the bench scripts: refuse a bad value before any work, with the flag's name. */
-export function integerFlag(tool: string, flag: string, value: string, min: number, max: number): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min || n > max) {
-    console.error(`${tool}: --${flag} must be an integer in [${min}, ${max}], not '${value}'`);
-    process.exit(2);
-  }
-  return n;
+/** The parsed values (camelCase), or the process exits: 0 after --help, 2 after a refusal. */
+export function parseBench<T extends Record<string, unknown>>(command: Command, argv = process.argv.slice(2)): T & { dataDir?: string; json: boolean } {
+  const parsed = parseCommand(command, argv, (values) => ({ ...values, json: values.json === true }) as T & { dataDir?: string; json: boolean });
+  // A refusal or --help is { exit } alone; parsed values always carry json.
+  if (!('json' in parsed)) process.exit(parsed.exit);
+  return parsed;
 }

@@ -9,28 +9,19 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BACKEND_CHOICES, parseBackendChoice, selectBackend } from '@airbench-ts-example/backend';
-import { integerFlag, parseBenchArgs } from './args';
-
-const HELP = `Usage: npm run bench:backend -- [options]
-
-  --backend <${BACKEND_CHOICES.join('|')}>  default auto (or $AIRBENCH_BACKEND)
-  --repeats <n>        timed repetitions per kernel (default 5)
-  --torch              also run bench/conv_torch.py and report the ratio
-  --python <path>      python with torch for --torch (default $AIRBENCH_TORCH_PYTHON or python3)
-  --json               print one JSON line
-  -h, --help
-Writes results/bench-backend.json.`;
+import { backendOption, selectBackend } from '@airbench-ts-example/backend';
+import { integer, option } from '@airbench-ts-example/cli';
+import { benchCommand, parseBench } from './args';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const values = parseBenchArgs('bench:backend', HELP, {
-  backend: { type: 'string' },
-  repeats: { type: 'string', default: '5' },
-  torch: { type: 'boolean', default: false },
-  python: { type: 'string', default: process.env.AIRBENCH_TORCH_PYTHON ?? 'python3' },
-});
-const repeats = integerFlag('bench:backend', 'repeats', values.repeats, 1, 100);
-parseBackendChoice(values.backend ?? process.env.AIRBENCH_BACKEND);
+const values = parseBench<{ backend?: string; repeats: number; torch?: boolean; python: string }>(
+  benchCommand('bench:backend', "GFLOP/s of a 1024×1024 matmul and of airbench94's conv layers on the chosen backend; writes results/bench-backend.json.")
+    .addOption(backendOption())
+    .addOption(option('--repeats <n>', 'timed repetitions per kernel', integer(1, 100), 5))
+    .addOption(option('--torch', 'also run bench/conv_torch.py and report the ratio'))
+    .addOption(option('--python <path>', 'python with torch for --torch ($AIRBENCH_TORCH_PYTHON, else python3)', undefined, process.env.AIRBENCH_TORCH_PYTHON ?? 'python3')),
+);
+const { repeats } = values;
 
 interface LayerResult {
   name: string;

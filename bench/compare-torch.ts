@@ -13,16 +13,18 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CifarLoader, loadCifar10, normalizeImages } from '@airbench-ts/cifar-data';
 import { disposeModel, forward, initWhitening, makeConfig, makeNet, smoothedCrossEntropySum, train, type EpochSource } from '@airbench-ts/airbench-net';
-import { selectBackend } from '@airbench-ts-example/backend';
-import { integerFlag, parseBenchArgs } from './args';
+import { backendOption, selectBackend } from '@airbench-ts-example/backend';
+import { integer, option } from '@airbench-ts-example/cli';
+import { benchCommand, parseBench } from './args';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const values = parseBenchArgs('bench:compare-torch', 'Usage: npm run bench:compare-torch -- [--python P] [--images N] [--backend B] [--data-dir D] [--json]', {
-  python: { type: 'string', default: process.env.AIRBENCH_TORCH_PYTHON ?? 'python3' },
-  images: { type: 'string', default: '256' },
-  backend: { type: 'string' },
-});
-const batchSize = integerFlag('bench:compare-torch', 'images', values.images, 2, 10_000);
+const values = parseBench<{ python: string; images: number; backend?: string }>(
+  benchCommand('bench:compare-torch', 'The TypeScript airbench94 against our PyTorch version: logits, loss, gradients, weights after 10 steps.')
+    .addOption(option('--python <path>', 'the Python with PyTorch ($AIRBENCH_TORCH_PYTHON, else python3)', undefined, process.env.AIRBENCH_TORCH_PYTHON ?? 'python3'))
+    .addOption(option('--images <n>', 'images per step', integer(2, 10_000), 256))
+    .addOption(backendOption()),
+);
+const batchSize = values.images;
 
 const STEPS = 10;
 const SEED = 3;
@@ -31,7 +33,7 @@ const out = join(here, '..', 'results', 'torch-compare');
 mkdirSync(out, { recursive: true });
 
 await selectBackend({ ...(values.backend ? { backend: values.backend } : {}) });
-const data = await loadCifar10({ ...(values['data-dir'] ? { dataDir: values['data-dir'] } : {}), progress: false });
+const data = await loadCifar10({ ...(values.dataDir ? { dataDir: values.dataDir } : {}), progress: false });
 // One batch per "epoch", so T = STEPS and the whitening bias trains in steps 0–2 only.
 // The config's batch size is the batch's, so both sides derive the same decay per step.
 const config = makeConfig('airbench94', { epochs: STEPS, batchSize, whiteningImages: 1000 });

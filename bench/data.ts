@@ -8,19 +8,20 @@ import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import { CifarLoader, loadCifar10 } from '@airbench-ts/cifar-data';
 import { createFlipPolicy } from '@airbench-ts/derand-flip';
-import { integerFlag, parseBenchArgs } from './args';
+import { integer, option } from '@airbench-ts-example/cli';
+import { benchCommand, parseBench } from './args';
 
-const values = parseBenchArgs('bench:data', 'Usage: npm run bench:data -- [--data-dir D] [--repeats N] [--json]', {
-  repeats: { type: 'string', default: '3' },
-});
-const repeats = integerFlag('bench:data', 'repeats', values.repeats, 1, 100);
+const values = parseBench<{ repeats: number }>(
+  benchCommand('bench:data', 'Time loading CIFAR-10 and one augmented loader epoch.').addOption(option('--repeats <n>', 'timed repetitions', integer(1, 100), 3)),
+);
+const { repeats } = values;
 
 const median = (xs: number[]) => xs.slice().sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const loadTimes: number[] = [];
 let data!: Awaited<ReturnType<typeof loadCifar10>>;
 for (let r = 0; r < repeats; r++) {
   const t0 = performance.now();
-  data = await loadCifar10({ ...(values['data-dir'] ? { dataDir: values['data-dir'] } : {}), progress: false });
+  data = await loadCifar10({ ...(values.dataDir ? { dataDir: values.dataDir } : {}), progress: false });
   loadTimes.push((performance.now() - t0) / 1000);
 }
 

@@ -19,23 +19,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openStore } from '@airbench-ts/run-variance';
-import { integerFlag, parseBenchArgs } from './args';
+import { integer, oneOf, option } from '@airbench-ts-example/cli';
+import { benchCommand, parseBench } from './args';
 
-const USAGE = `Usage: npm run bench:kill-resume -- [--mode cli|harness] [--kills K] [--seed S] [--json]
-
-  --mode <cli|harness>  the airbench example's --out + checkpoint files, or the run-variance harness with its
-                        checkpoints in the store and 2 workers (default cli)
-  --kills <k>           kill -9 at k random moments before letting the run finish (default 5)
-  --seed <s>            seeds the kill moments (default 0)
-  --json                the results as JSON`;
-
-const values = parseBenchArgs('bench:kill-resume', USAGE, { mode: { type: 'string', default: 'cli' }, kills: { type: 'string', default: '5' }, seed: { type: 'string', default: '0' } });
-if (!['cli', 'harness'].includes(values.mode)) {
-  console.error(`bench:kill-resume: --mode must be cli or harness, not '${values.mode}'\n${USAGE}`);
-  process.exit(2);
-}
-const kills = integerFlag('bench:kill-resume', 'kills', values.kills, 0, 100);
-const seed = integerFlag('bench:kill-resume', 'seed', values.seed, 0, 2 ** 31);
+const values = parseBench<{ mode: 'cli' | 'harness'; kills: number; seed: number }>(
+  benchCommand('bench:kill-resume', 'kill -9 a training at random moments, resume each time, and compare with a run never stopped.')
+    .addOption(option('--mode <cli|harness>', "the airbench example's --out + checkpoint files, or the run-variance harness with its checkpoints in the store and 2 workers", oneOf(['cli', 'harness'] as const), 'cli' as 'cli' | 'harness'))
+    .addOption(option('--kills <k>', 'kill -9 at k random moments before letting the run finish', integer(0, 100), 5))
+    .addOption(option('--seed <s>', 'seeds the kill moments', integer(0, 2 ** 31), 0)),
+);
+const { kills, seed } = values;
 const root = fileURLToPath(new URL('..', import.meta.url));
 const work = mkdtempSync(join(tmpdir(), 'kill-resume-'));
 const log = (message: string) => process.stderr.write(`${message}\n`);

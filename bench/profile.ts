@@ -9,28 +9,23 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CifarLoader, loadCifar10, normalizeImages } from '@airbench-ts/cifar-data';
 import { forward, initWhitening, makeConfig, makeNet, NesterovSgd, parameterGroup, smoothedCrossEntropySum, disposeModel, PRECISIONS, type Precision } from '@airbench-ts/airbench-net';
-import { parseBackendChoice, selectBackend } from '@airbench-ts-example/backend';
-import { integerFlag, parseBenchArgs } from './args';
+import { backendOption, selectBackend } from '@airbench-ts-example/backend';
+import { integer, oneOf, option } from '@airbench-ts-example/cli';
+import { benchCommand, parseBench } from './args';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const usage = 'Usage: npm run bench:profile -- [--batch N] [--warmup N] [--precision fp32|bf16] [--backend B] [--data-dir D] [--json]';
-const values = parseBenchArgs('bench:profile', usage, {
-  batch: { type: 'string', default: '1024' },
-  warmup: { type: 'string', default: '2' },
-  precision: { type: 'string', default: 'fp32' },
-  backend: { type: 'string' },
-});
-const batchSize = integerFlag('bench:profile', 'batch', values.batch, 2, 4096);
-const warmup = integerFlag('bench:profile', 'warmup', values.warmup, 0, 20);
-if (!(PRECISIONS as readonly string[]).includes(values.precision)) {
-  console.error(`bench:profile: --precision must be one of ${PRECISIONS.join(', ')}, not '${values.precision}'\n${usage}`);
-  process.exit(2);
-}
-parseBackendChoice(values.backend ?? process.env.AIRBENCH_BACKEND);
+const values = parseBench<{ batch: number; warmup: number; precision: Precision; backend?: string }>(
+  benchCommand('bench:profile', 'One airbench94 training step kernel by kernel (tf.profile): ms per kernel, kernel calls per step, peak RSS.')
+    .addOption(option('--batch <n>', 'images per step', integer(2, 4096), 1024))
+    .addOption(option('--warmup <n>', 'untimed steps first', integer(0, 20), 2))
+    .addOption(option(`--precision <${PRECISIONS.join('|')}>`, 'arithmetic of the convolutions', oneOf(PRECISIONS), 'fp32' as Precision))
+    .addOption(backendOption()),
+);
+const { batch: batchSize, warmup } = values;
 
 const backend = await selectBackend({ ...(values.backend ? { backend: values.backend } : {}) });
-const data = await loadCifar10({ ...(values['data-dir'] ? { dataDir: values['data-dir'] } : {}), progress: false });
-const config = makeConfig('airbench94', { batchSize, precision: values.precision as Precision });
+const data = await loadCifar10({ ...(values.dataDir ? { dataDir: values.dataDir } : {}), progress: false });
+const config = makeConfig('airbench94', { batchSize, precision: values.precision });
 const loader = new CifarLoader(data.train, { batchSize, shuffle: true, dropLast: true, translate: 2, subset: batchSize * (warmup + 1) });
 const whitening = normalizeImages(data.train, { count: 5000 });
 const model = makeNet(config, 0);

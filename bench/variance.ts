@@ -13,11 +13,14 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { correctnessMatrix, openStore, varianceReport, workOn, type RunOutput } from '@airbench-ts/run-variance';
 import { startPostgres } from '../packages/run-variance/test/start-postgres';
-import { integerFlag, parseBenchArgs } from './args';
+import { integer, option } from '@airbench-ts-example/cli';
+import { benchCommand, parseBench } from './args';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const values = parseBenchArgs('bench:variance', 'Usage: npm run bench:variance -- [--runs N] [--json]', { runs: { type: 'string', default: '200' } });
-const runs = integerFlag('bench:variance', 'runs', values.runs, 10, 100_000);
+const values = parseBench<{ runs: number }>(
+  benchCommand('bench:variance', 'Store throughput (SQLite, PostgreSQL), varianceReport on 1,000 × 10,000, harness overhead per run.').addOption(option('--runs <n>', 'runs stored', integer(10, 100_000), 200)),
+);
+const { runs } = values;
 const n = 10_000;
 const labels = Uint8Array.from({ length: n }, (_, i) => i % 10);
 let state = 1;

@@ -1,42 +1,6 @@
-import { parseArgs } from 'node:util';
 import { PRECISIONS, type Precision } from '@airbench-ts/airbench-net';
-import { BACKEND_CHOICES, parseBackendChoice } from '@airbench-ts-example/backend';
-
-export const HELP = `Usage: npm run airbench -- [options]
-
-Trains airbench on CIFAR-10 (Jordan 2024) and prints airbench's per-epoch table.
-
-Options:
-  --variant <94|95|96|96-legacy>  network and hyperparameters (default 94)
-  --dataset <cifar10|cifar100>    the data (default cifar10); CIFAR-100 from $CIFAR100_DIR, --data-dir or the cache
-  --widths <a,b,c>                channels of the three conv groups (default: the variant's, 94: 64,256,256)
-  --batch-size <n>                images per step (default: the variant's, 1024); lr and decay stay per 1024 images
-  --runs <n>                      runs with seeds seed, seed+1, ... (default 1); mean and std at the end
-  --seed <s>                      first seed (default 0)
-  --epochs <e>                    override the variant's epochs (94: 9.9)
-  --train-subset <n>              train on the first n training images, in dataset order
-  --test-subset <n>               evaluate on the first n test images (default: all 10,000); for quick runs,
-                                  the accuracy is then over n images only
-  --tta <0|1|2>                   test-time augmentation level (default: the variant's, 2)
-  --precision <auto|fp32|bf16>    arithmetic of the convolutions (default auto: bf16 on the native CPU backend where
-                                  the CPU computes bf16 natively, AMX or AVX512-BF16, as airbench trains in reduced
-                                  precision; fp32 elsewhere); the record names the precision used
-  --backend <${BACKEND_CHOICES.join('|')}>  default auto, or $AIRBENCH_BACKEND
-  --data-dir <dir>                CIFAR-10 in the official binary layout (default: $CIFAR10_DIR, the cache, a download)
-  --out <file.jsonl>              append each finished run; runs already there are skipped (resume)
-  --plot <file.svg>               per-epoch curves of the runs, as <file>.svg and <file>.png (default: next to
-                                  --out)
-  --checkpoint-dir <dir>          where runs keep checkpoints (default: checkpoints/ beside --out, else beside
-                                  --save, else ~/.cache/airbench-ts/checkpoints); an interrupted run resumes from
-                                  its newest checkpoint when the same command runs again
-  --checkpoint-every <n[steps]>   a checkpoint every n epochs (e.g. 1, the default) or n steps (e.g. 50steps); off
-                                  for none
-  --keep-checkpoints              keep a run's checkpoints after it finishes (default: removed)
-  --save <dir>                    write each trained model to <dir>/seed-<s>/ (model.json + weights, tfjs's
-                                  weight encoding; loadModel from @airbench-ts/airbench-net/node, or a browser)
-  --json                          one JSON line per run on stdout (the table moves to stderr)
-  -h, --help                      this text
-`;
+import { backendOption } from '@airbench-ts-example/backend';
+import { createCommand, integer, listOf, naming, oneOf, option, parseCommand, positiveNumber, RefusedValue, type Refusal } from '@airbench-ts-example/cli';
 
 export interface Options {
   variant: '94' | '95' | '96' | '96-legacy';
@@ -63,123 +27,53 @@ export interface Options {
   json: boolean;
 }
 
-/** Parses and checks every flag before any work starts; returns an exit code for --help and errors. */
-export function parseOptions(argv: string[]): Options | { exit: number } {
-  const refuse = (message: string) => {
-    // One line and where to look, not the whole help: the error stays in view.
-    process.stderr.write(`airbench: ${message}\nSee 'npm run airbench -- --help' for every option.\n`);
-    return { exit: 2 };
-  };
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        variant: { type: 'string', default: '94' },
-        dataset: { type: 'string', default: 'cifar10' },
-        widths: { type: 'string' },
-        'batch-size': { type: 'string' },
-        runs: { type: 'string', default: '1' },
-        seed: { type: 'string', default: '0' },
-        epochs: { type: 'string' },
-        'train-subset': { type: 'string' },
-        'test-subset': { type: 'string' },
-        tta: { type: 'string' },
-        precision: { type: 'string', default: 'auto' },
-        backend: { type: 'string' },
-        'data-dir': { type: 'string' },
-        out: { type: 'string' },
-        plot: { type: 'string' },
-        save: { type: 'string' },
-        'checkpoint-dir': { type: 'string' },
-        'checkpoint-every': { type: 'string', default: '1' },
-        'keep-checkpoints': { type: 'boolean', default: false },
-        json: { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    }));
-  } catch (error) {
-    return refuse((error as Error).message);
-  }
-  if (values.help) {
-    process.stdout.write(HELP);
-    return { exit: 0 };
-  }
-  if (!['94', '95', '96', '96-legacy'].includes(values.variant)) return refuse(`--variant must be 94, 95, 96 or 96-legacy, not '${values.variant}'.`);
-  const integer = (value: string, min: number) => {
-    const n = Number(value);
-    return Number.isSafeInteger(n) && n >= min ? n : null;
-  };
-  const runs = integer(values.runs, 1);
-  if (runs === null) return refuse(`--runs must be a positive integer, not '${values.runs}'.`);
-  const seed = integer(values.seed, 0);
-  if (seed === null || seed >= 2 ** 32 - runs) return refuse(`--seed must be an integer in [0, 2^32), not '${values.seed}'.`);
-  if (!['cifar10', 'cifar100'].includes(values.dataset)) return refuse(`--dataset must be cifar10 or cifar100, not '${values.dataset}'.`);
-  if (!['auto', ...PRECISIONS].includes(values.precision)) return refuse(`--precision must be auto, ${PRECISIONS.join(' or ')}, not '${values.precision}'.`);
-  const every = /^(\d+)\s*(epochs?|steps?)?$/.exec(values['checkpoint-every']);
-  const everyN = every ? integer(every[1]!, 1) : null;
-  if (values['checkpoint-every'] !== 'off' && everyN === null) {
-    return refuse(`--checkpoint-every must be a positive number of epochs (e.g. 1), of steps (e.g. 50steps), or off, not '${values['checkpoint-every']}'.`);
-  }
-  const checkpointEvery = everyN === null ? null : every![2]?.startsWith('step') ? { steps: everyN } : { epochs: everyN };
-  if (values['checkpoint-dir'] !== undefined && values['checkpoint-dir'].trim() === '') return refuse(`--checkpoint-dir must name a directory, not ''.`);
-  const options: Options = {
-    variant: values.variant as Options['variant'],
-    dataset: values.dataset as Options['dataset'],
-    runs,
-    seed,
-    precision: values.precision as Options['precision'],
-    checkpointEvery,
-    keepCheckpoints: values['keep-checkpoints'],
-    ...(values['checkpoint-dir'] !== undefined ? { checkpointDir: values['checkpoint-dir'] } : {}),
-    json: values.json,
-  };
-  if (values.widths !== undefined) {
-    const widths = values.widths.split(',').map((w) => integer(w, 1));
-    if (widths.length !== 3 || widths.some((w) => w === null)) return refuse(`--widths must be three positive integers like 64,256,256, not '${values.widths}'.`);
-    options.widths = widths as [number, number, number];
-  }
-  if (values['batch-size'] !== undefined) {
-    const batchSize = integer(values['batch-size'], 1);
-    if (batchSize === null) return refuse(`--batch-size must be a positive integer, not '${values['batch-size']}'.`);
-    options.batchSize = batchSize;
-  }
-  if (values.epochs !== undefined) {
-    const epochs = Number(values.epochs);
-    if (!(epochs > 0) || !Number.isFinite(epochs)) return refuse(`--epochs must be a positive number, not '${values.epochs}'.`);
-    options.epochs = epochs;
-  }
-  if (values['train-subset'] !== undefined) {
-    const subset = integer(values['train-subset'], 1);
-    if (subset === null || subset > 50_000) return refuse(`--train-subset must be an integer in [1, 50000], not '${values['train-subset']}'.`);
-    options.trainSubset = subset;
-  }
-  if (values['test-subset'] !== undefined) {
-    const subset = integer(values['test-subset'], 1);
-    if (subset === null || subset > 10_000) return refuse(`--test-subset must be an integer in [1, 10000], not '${values['test-subset']}'.`);
-    options.testSubset = subset;
-  }
-  if (values.tta !== undefined) {
-    if (!['0', '1', '2'].includes(values.tta)) return refuse(`--tta must be 0, 1 or 2, not '${values.tta}'.`);
-    options.tta = Number(values.tta) as 0 | 1 | 2;
-  }
-  if (values.backend !== undefined) {
-    try {
-      parseBackendChoice(values.backend);
-    } catch (error) {
-      return refuse((error as Error).message);
-    }
-    options.backend = values.backend;
-  }
-  if (values['data-dir'] !== undefined) options.dataDir = values['data-dir'];
-  if (values.out !== undefined) options.out = values.out;
-  if (values.save !== undefined) {
-    if (values.save.trim() === '') return refuse(`--save must name a directory, not ''.`);
-    options.save = values.save;
-  }
-  if (values.plot !== undefined) {
-    if (!values.plot.endsWith('.svg')) return refuse(`--plot must name an .svg file, not '${values.plot}'.`);
-    options.plot = values.plot;
-  }
-  return options;
+/** `1`, `2epochs`, `50steps` or `off` (false: commander turns a parsed null into ''). */
+function checkpointInterval(value: string): NonNullable<Options['checkpointEvery']> | false {
+  if (value === 'off') return false;
+  const every = /^(\d+)\s*(epochs?|steps?)?$/.exec(value);
+  const n = every ? Number(every[1]) : 0;
+  if (!(Number.isSafeInteger(n) && n >= 1)) throw new RefusedValue('must be a positive number of epochs (e.g. 1), of steps (e.g. 50steps), or off');
+  return every![2]?.startsWith('step') ? { steps: n } : { epochs: n };
+}
+
+function svgFile(value: string): string {
+  if (!value.endsWith('.svg')) throw new RefusedValue('must name an .svg file');
+  return value;
+}
+
+/** Parses and checks every flag before any work starts; returns an exit code for --help and refusals. */
+export function parseOptions(argv: string[]): Options | Refusal {
+  const command = createCommand({ name: 'airbench', description: "Trains airbench on CIFAR-10 (Jordan 2024) and prints airbench's per-epoch table." })
+    .addOption(option('--variant <94|95|96|96-legacy>', 'network and hyperparameters', oneOf(['94', '95', '96', '96-legacy'] as const), '94' as Options['variant']))
+    .addOption(option('--dataset <cifar10|cifar100>', 'the data; CIFAR-100 from $CIFAR100_DIR, --data-dir or the cache', oneOf(['cifar10', 'cifar100'] as const), 'cifar10' as Options['dataset']))
+    .addOption(option('--widths <a,b,c>', "channels of the three conv groups (default: the variant's, 94: 64,256,256)", listOf(integer(1), 'three positive integers like 64,256,256', 3)))
+    .addOption(option('--batch-size <n>', "images per step (default: the variant's, 1024); lr and decay stay per 1024 images", integer(1)))
+    .addOption(option('--runs <n>', 'runs with seeds seed, seed+1, ...; mean and std at the end', integer(1), 1))
+    .addOption(option('--seed <s>', 'first seed', integer(0, 2 ** 32 - 2), 0))
+    .addOption(option('--epochs <e>', "override the variant's epochs (94: 9.9)", positiveNumber))
+    .addOption(option('--train-subset <n>', 'train on the first n training images, in dataset order', integer(1, 50_000)))
+    .addOption(option('--test-subset <n>', 'evaluate on the first n test images (default: all 10,000); for quick runs, the accuracy is then over n images only', integer(1, 10_000)))
+    .addOption(option('--tta <0|1|2>', "test-time augmentation level (default: the variant's, 2)", (value) => Number(oneOf(['0', '1', '2'] as const)(value)) as 0 | 1 | 2))
+    .addOption(
+      option(
+        `--precision <auto|${PRECISIONS.join('|')}>`,
+        'arithmetic of the convolutions (auto: bf16 on the native CPU backend where the CPU computes bf16 natively, AMX or AVX512-BF16, as airbench trains in reduced precision; fp32 elsewhere); the record names the precision used',
+        oneOf(['auto', ...PRECISIONS] as const),
+        'auto' as Options['precision'],
+      ),
+    )
+    .addOption(backendOption())
+    .addOption(option('--data-dir <dir>', 'CIFAR-10 in the official binary layout (default: $CIFAR10_DIR, the cache, a download)', naming('a directory')))
+    .addOption(option('--out <file.jsonl>', 'append each finished run; runs already there are skipped (resume)', naming('a file')))
+    .addOption(option('--plot <file.svg>', 'per-epoch curves of the runs, as <file>.svg and <file>.png (default: next to --out)', svgFile))
+    .addOption(option('--checkpoint-dir <dir>', 'where runs keep checkpoints (default: checkpoints/ beside --out, else beside --save, else ~/.cache/airbench-ts/checkpoints); an interrupted run resumes from its newest checkpoint when the same command runs again', naming('a directory')))
+    .addOption(option('--checkpoint-every <n[steps]>', 'a checkpoint every n epochs (e.g. 1) or n steps (e.g. 50steps); off for none', checkpointInterval, { epochs: 1 } as Options['checkpointEvery'], '1'))
+    .addOption(option('--keep-checkpoints', "keep a run's checkpoints after it finishes (default: removed)"))
+    .addOption(option('--save <dir>', "write each trained model to <dir>/seed-<s>/ (model.json + weights, tfjs's weight encoding; loadModel from @airbench-ts/airbench-net/node, or a browser)", naming('a directory')))
+    .addOption(option('--json', 'one JSON line per run on stdout (the table moves to stderr)'));
+  return parseCommand(command, argv, (values, _args, refuse) => {
+    const options = values as Omit<Options, 'json' | 'keepCheckpoints' | 'checkpointEvery'> & { checkpointEvery: Options['checkpointEvery'] | false };
+    if (options.seed + options.runs > 2 ** 32 - 1) return refuse(`--seed must be an integer in [0, 2^32 - runs), not '${options.seed}'.`);
+    return { ...options, checkpointEvery: options.checkpointEvery || null, keepCheckpoints: values.keepCheckpoints === true, json: values.json === true };
+  });
 }

@@ -2,3 +2,4 @@ export { BACKEND_CHOICES, nativeBinding, parseBackendChoice, selectBackend } fro
 export type { BackendChoice, BackendInfo } from './select-backend';
 export { cpuIsa, enableOneDnn, hasNativeBf16 } from './cpu';
 export type { CpuIsa, OneDnnState } from './cpu';
+export { backendOption } from './backend-option';

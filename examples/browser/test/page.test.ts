@@ -80,8 +80,8 @@ afterAll(async () => {
 describe('flags are refused before any work', () => {
   it.each([
     [['deploy'], /give one command, start, build, serve or measure, not 'deploy'/],
-    [['--train-images', '0'], /--train-images must be an integer in 1..50000/],
-    [['--port', 'http'], /--port must be an integer in 0..65535/],
+    [['--train-images', '0'], /--train-images must be an integer in \[1, 50000\], not '0'/],
+    [['--port', 'http'], /--port must be an integer in \[0, 65535\], not 'http'/],
     [['serve', '--model', 'models/seed-0'], /--model is read by build/],
     [['measure', '--widths', '16,32'], /--widths must be three integers/],
     [['measure', '--screenshot', 'page.jpg'], /--screenshot must name a \.png file/],

@@ -32,10 +32,10 @@ describe('flags are refused before any work', () => {
     [['run', '--budgets', '2,0'], /--budgets must be distinct epoch counts/],
     [['run', '--budgets', '4,4'], /--budgets must be distinct epoch counts/],
     [['run', '--budgets', '9.95'], /in steps of 0\.1/],
-    [['run', '--net', 'resnet'], /--net must be one of airbench94, vgg11/],
-    [['run', '--preset', 'huge'], /--preset must be one of cpu, full, 10k, tiny/],
+    [['run', '--net', 'resnet'], /--net must be airbench94 or vgg11, not 'resnet'/],
+    [['run', '--preset', 'huge'], /--preset must be cpu, full, 10k or tiny, not 'huge'/],
     [['run', '--net', 'vgg11', '--precision', 'bf16'], /applies to airbench94 only/],
-    [['run', '--runs', '0'], /--runs must be an integer ≥ 1/],
+    [['run', '--runs', '0'], /--runs must be an integer in \[1, 100000\], not '0'/],
     [['worker'], /worker needs --experiment/],
   ])('%j', (argv, message) => {
     const spy = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);

