@@ -1,4 +1,4 @@
-"""Our own PyTorch version of airbench94 (SPEC §1.2-1.3), as a reference for the TypeScript port.
+"""Our own PyTorch version of airbench94 (docs/papers.md §1.2-1.3), as a reference for the TypeScript port.
 
 Dev tool, not run by CI. Two modes:
 

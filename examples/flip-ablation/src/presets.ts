@@ -14,7 +14,7 @@ export type Mode = (typeof MODES)[number];
 export interface Preset {
   /** airbench94's channels of its three conv groups (the paper's: 64, 256, 256). */
   widths: [number, number, number];
-  /** airbench94's images per step; VGG11 uses its own recipe's (SPEC §3.8). */
+  /** airbench94's images per step; VGG11 uses its own recipe's (docs/papers.md §3.8). */
   batchSize: number;
   /** The first N training images. */
   trainSubset: number;

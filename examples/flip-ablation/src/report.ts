@@ -247,8 +247,8 @@ const pct = (x: number, digits = 2) => `${(x * 100).toFixed(digits)}`;
 const p = (x: number) => (x === 0 ? '<1e-15' : x < 0.001 ? x.toExponential(1) : x.toFixed(3));
 const end = (x: number, budgets: number[]) => (x === Infinity ? `>${budgets.at(-1)}` : x === -Infinity ? `<${budgets[0]}` : x.toFixed(2));
 
-/** The paper's figure the `full` preset reproduces (SPEC §1.0). */
-const PAPER_FULL = 'Paper (SPEC §1.0): airbench94, alternating flip, 9.9 epochs, TTA: **94.01%** mean test accuracy over 1,000 runs (fp16 on one A100, 3.29 s a run).';
+/** The paper's figure the `full` preset reproduces (docs/papers.md §1.0). */
+const PAPER_FULL = 'Paper (docs/papers.md §1.0): airbench94, alternating flip, 9.9 epochs, TTA: **94.01%** mean test accuracy over 1,000 runs (fp16 on one A100, 3.29 s a run).';
 
 function markdown(reports: AblationReport[], withPlots: boolean, precision: PrecisionComparison[] = []): string {
   const lines = ['# Flip ablation (airbench, Jordan 2024): none vs random vs alternating flip', ''];

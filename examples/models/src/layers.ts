@@ -24,7 +24,7 @@ export function uniformFanIn(shape: number[], fanIn: number, seed: number): tf.T
 }
 
 /**
- * Kaiming-normal, fan-in, ReLU gain: N(0, 2/fan_in): the ResNet20 recipe (SPEC §3.8),
+ * Kaiming-normal, fan-in, ReLU gain: N(0, 2/fan_in): the ResNet20 recipe (docs/papers.md §3.8),
  * and the MLP's and VGG11's too: with PyTorch's default U(±1/√fan_in) each ReLU
  * layer keeps a sixth of the variance, and a 10-layer MLP stays at chance in a short run.
  */

@@ -5,7 +5,7 @@ import { kaimingNormal, uniformFanIn, variable, withRepairBias } from './layers'
 import type { ExampleModel } from './model';
 
 /**
- * The MLP of SPEC §3.3: 3072 → `width` → … (`depth` hidden layers, ReLU) → 10.
+ * The MLP of docs/papers.md §3.3: 3072 → `width` → … (`depth` hidden layers, ReLU) → 10.
  * Matched on each hidden layer's post-ReLU output; REPAIR corrects each hidden
  * layer's preactivation (not the classifier's).
  */
@@ -29,7 +29,7 @@ export function mlp(options: { width: number; depth: number; epochs: number }): 
     label: `mlp ${depth}×${width}`,
     spec: { groups },
     sites: hidden.map((name) => ({ name, weight: `${name}.weight`, bias: `${name}.bias`, axis: 1 })),
-    // The dataset MLPs' recipe (SPEC §3.8) shortened: batch 500 instead of 2000, so a short run still takes enough steps.
+    // The dataset MLPs' recipe (docs/papers.md §3.8) shortened: batch 500 instead of 2000, so a short run still takes enough steps.
     training: {
       kind: 'recipe',
       recipe: { epochs: options.epochs, batchSize: 500, lr: 0.05, momentum: 0.9, weightDecay: 5e-4, warmupFraction: 0.2, translate: 4 },

@@ -10,7 +10,7 @@ import type { RepairModel } from '@airbench-ts/repair';
 // (mlp.ts, vgg.ts, resnet20.ts, airbench.ts) implements it on one screen.
 // ---------------------------------------------------------------------------
 
-/** A CPU-shortened training recipe (SPEC §3.8): SGD with momentum, triangular learning rate, flip + translate. */
+/** A CPU-shortened training recipe (docs/papers.md §3.8): SGD with momentum, triangular learning rate, flip + translate. */
 export interface Recipe {
   epochs: number;
   batchSize: number;

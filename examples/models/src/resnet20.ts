@@ -5,7 +5,7 @@ import { batchNorm, kaimingNormal, layerNorm, variable } from './layers';
 import type { ExampleModel } from './model';
 
 /**
- * ResNet20 for CIFAR (SPEC §3.3): stem conv3×3 → norm → ReLU, 3 stages × 3
+ * ResNet20 for CIFAR (docs/papers.md §3.3): stem conv3×3 → norm → ReLU, 3 stages × 3
  * BasicBlocks of 16w/32w/64w channels (stride 2 and a conv3×3 stride-2 + norm
  * shortcut where the shape changes), global average pool, linear. Norm 'batch'
  * (no conv biases) or 'layer' (LayerNorm2d over each pixel's channels, convs
@@ -58,7 +58,7 @@ export function resnet20(options: { width: number; norm: 'batch' | 'layer'; epoc
     spec: { groups },
     sites,
     norms,
-    // The ResNet20 recipe (SPEC §3.8): lr 0.4, momentum 0.9, batch 500; the ×4 demo's wd 5e-4 for short runs.
+    // The ResNet20 recipe (docs/papers.md §3.8): lr 0.4, momentum 0.9, batch 500; the ×4 demo's wd 5e-4 for short runs.
     // The LayerNorm network does not train at 0.4 or 0.2 in few epochs (at 0.2 one endpoint of the 3-epoch run
     // stayed at chance): it takes 0.1 and starts each block's residual branch at zero (norm2's scale = 0,
     // "zero-init residual"), which took a 2,000-image probe from loss 2.39 to 2.05 in 20 steps.

@@ -4,7 +4,7 @@ import { createFlipPolicy, type FlipMode } from '@airbench-ts/derand-flip';
 import { resetBatchNorm } from '@airbench-ts/repair';
 import type { ExampleModel, Recipe } from './model';
 
-/** The learning-rate multiplier at `step` of `total`: linear from 0 to 1 over the warm-up, then linear to 0 (SPEC §3.8's triangle). */
+/** The learning-rate multiplier at `step` of `total`: linear from 0 to 1 over the warm-up, then linear to 0 (docs/papers.md §3.8's triangle). */
 export function triangular(step: number, total: number, warmupFraction: number): number {
   const peak = Math.max(1, Math.round(total * warmupFraction));
   return step < peak ? (step + 1) / peak : Math.max(0, (total - step) / Math.max(1, total - peak));
@@ -14,7 +14,7 @@ export function triangular(step: number, total: number, warmupFraction: number):
  * Trains one endpoint from `seed`: the model's own training, or SGD with the
  * recipe (momentum, coupled weight decay on conv and linear kernels, triangular
  * learning rate, flip + translate, BN in train mode). A BN network's running
- * statistics are then set to the exact average over `statistics` (SPEC §3.4's
+ * statistics are then set to the exact average over `statistics` (docs/papers.md §3.4's
  * reset), so every endpoint's BNs are measured the same way. `flip` is the
  * training images' flip: random (the papers' recipes, the default), or
  * alternating / none for examples/flip-ablation.

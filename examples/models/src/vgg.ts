@@ -4,7 +4,7 @@ import type { WeightMap } from '@airbench-ts/repair';
 import { kaimingNormal, uniformFanIn, variable, withRepairBias } from './layers';
 import type { ExampleModel } from './model';
 
-/** kuangliu's VGG11 cfg: conv3×3 widths, 'M' = max-pool 2 (SPEC §3.3). */
+/** kuangliu's VGG11 cfg: conv3×3 widths, 'M' = max-pool 2 (docs/papers.md §3.3). */
 const VGG11 = [64, 'M', 128, 'M', 256, 256, 'M', 512, 512, 'M', 512, 512, 'M'] as const;
 
 /**
@@ -23,7 +23,7 @@ export function vgg11(options: { width: number; epochs: number }): ExampleModel 
     label: `vgg11 ×${options.width}`,
     spec: { groups },
     sites: convs.map(({ name }) => ({ name, weight: `${name}.weight`, bias: `${name}.bias`, axis: 3 })),
-    // The VGG11 demo's recipe (SPEC §3.8): lr 0.08, momentum 0.9, wd 5e-4, batch 500, triangular; fewer epochs.
+    // The VGG11 demo's recipe (docs/papers.md §3.8): lr 0.08, momentum 0.9, wd 5e-4, batch 500, triangular; fewer epochs.
     training: {
       kind: 'recipe',
       recipe: { epochs: options.epochs, batchSize: 500, lr: 0.08, momentum: 0.9, weightDecay: 5e-4, warmupFraction: 0.2, translate: 4 },

@@ -17,7 +17,7 @@ export async function loadData(trainSubset: number | undefined, testSubset: numb
 }
 
 /**
- * A pass of augmented training images (flip + translate 4, SPEC §3.2: the
+ * A pass of augmented training images (flip + translate 4, docs/papers.md §3.2: the
  * augmented loader), the first `count` of a fixed shuffle: every call yields the
  * same batches, so A, B and the interpolated networks are measured on the same
  * inputs. The consumer disposes each batch.

@@ -19,7 +19,7 @@ import { testBatches } from './data';
 import type { ExampleModel } from '@airbench-ts-example/models';
 
 // ---------------------------------------------------------------------------
-// The REPAIR study of one pair of trained endpoints (SPEC §3.1): align B to A,
+// The REPAIR study of one pair of trained endpoints (docs/papers.md §3.1): align B to A,
 // check the permutation kept B's function, then for every method score the
 // interpolated network over the α grid, and measure variance collapse at α = ½.
 // ---------------------------------------------------------------------------
@@ -40,7 +40,7 @@ export interface StudyResult {
   endpoints: { a: Score; b: Score };
   equivalence: { maxAbsDifference: number; maxAbsOutput: number };
   methods: MethodResult[];
-  /** Per layer, at α = ½: mean channel variance of the midpoint over the endpoints' average (SPEC §3.6). */
+  /** Per layer, at α = ½: mean channel variance of the midpoint over the endpoints' average (docs/papers.md §3.6). */
   varianceRatio: { layer: string; naive: number; permuted: number; repaired: number }[];
   /** 1 − B(permuted + REPAIR) / B(permuted), for the accuracy and the loss barrier. */
   barrierReduction: { accuracy: number; loss: number };
@@ -78,7 +78,7 @@ function activationsAt(model: ExampleModel, weights: WeightMap, x: tf.Tensor, na
   return out;
 }
 
-/** B's permutation onto A: activation matching (correlation + assignment per group, SPEC §3.2) or weight matching. */
+/** B's permutation onto A: activation matching (correlation + assignment per group, docs/papers.md §3.2) or weight matching. */
 export function align(model: ExampleModel, a: WeightMap, b: WeightMap, how: StudyOptions['align'], passes: () => Iterable<tf.Tensor>): Permutations {
   if (how === 'weights') return weightMatching(model.spec, a, b).permutations;
   const groups = Object.entries(model.spec.groups);
@@ -159,7 +159,7 @@ export async function study(model: ExampleModel, a: WeightMap, b: WeightMap, opt
   };
   if (hasBatchNorm) {
     methods.push({ method: 'permuted+resetBN', make: resetBN });
-    methods.push({ method: 'permuted+REPAIR', note: 'for a BN network REPAIR is the BN reset (SPEC §3.4)', make: resetBN });
+    methods.push({ method: 'permuted+REPAIR', note: 'for a BN network REPAIR is the BN reset (docs/papers.md §3.4)', make: resetBN });
     methods.push({ method: 'permuted+closedForm', note: 'BN statistics set to the closed-form estimate', make: async (alpha) => { const mid = interpolateWeights(a, aligned, alpha); return owned(mid, closedFormBatchNorm(model, mid, stats.a, stats.b, stats.rho, alpha)); } });
   } else {
     methods.push({ method: 'permuted+REPAIR', make: async (alpha) => { const mid = interpolateWeights(a, aligned, alpha); return owned(mid, await repair(model, { a, b: aligned }, mid, alpha, passes, { statistics: stats })); } });

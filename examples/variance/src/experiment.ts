@@ -30,7 +30,7 @@ export function experimentName(options: Options, config: VarianceConfig): string
 }
 
 /**
- * The seeds of run s (SPEC §2.6): all three change together, or one changes and
+ * The seeds of run s (docs/papers.md §2.6): all three change together, or one changes and
  * the others stay 0 (the isolated-randomness sweep: (s,s,s), (s,0,0), (0,s,0), (0,0,s)).
  */
 export function seedsOf(vary: Vary, s: number): Seeds {

@@ -138,7 +138,7 @@ function markdown(reports: ExperimentReport[], images: string[]): string {
     'std: across runs of the accuracy on the 10,000 test images. IEA std: what independent errors with each',
     "example's own accuracy p̂ᵢ predict. σ_D: distribution-wise std, √max(V̂_D, 0), with a seeded bootstrap CI over runs.",
     'split-half r: correlation across runs of the accuracies on two random halves of the test set (≈ 0 when σ_D ≈ 0).',
-    '√(err/2n): the binary-calibration formula (SPEC §2.4).',
+    '√(err/2n): the binary-calibration formula (docs/papers.md §2.4).',
     '',
     ...images.map((png) => `![](${png.split('/').pop()})`),
     '',

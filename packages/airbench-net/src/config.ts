@@ -1,5 +1,5 @@
 // ---------------------------------------------------------------------------
-// Hyperparameters (SPEC §1.2–1.6): one plain object per variant, every field named.
+// Hyperparameters (docs/papers.md §1.2–1.6): one plain object per variant, every field named.
 // ---------------------------------------------------------------------------
 //
 // Why "decoupled" learning rate and weight decay: in PyTorch's SGD the step
@@ -28,7 +28,7 @@ export interface AirbenchConfig {
   /**
    * What follows each conv. 'batch': airbench's BatchNorm (scale fixed at 1, shift
    * trained). 'layer': LayerNorm over the channels of each pixel (biased std; the
-   * REPAIR paper's ResNet20 variant, SPEC §3.8), scale fixed at 1 as well, shift
+   * REPAIR paper's ResNet20 variant, docs/papers.md §3.8), scale fixed at 1 as well, shift
    * trained. 'none': no normalisation, the convs get biases. The other two exist so
    * REPAIR proper can be shown on this architecture; airbench's hyperparameters
    * were tuned for 'batch'.
@@ -115,7 +115,7 @@ const airbench94: AirbenchConfig = {
 export const CONFIGS = {
   airbench94: Object.freeze(airbench94),
   airbench95: Object.freeze({ ...airbench94, name: 'airbench95', widths: [128, 384, 384] as const, lr: 10, epochs: 15 }),
-  // The paper's 46.3 s version (cifar10-zoo airbench96.py), SPEC §1.6a.
+  // The paper's 46.3 s version (cifar10-zoo airbench96.py), docs/papers.md §1.6a.
   airbench96: Object.freeze({
     ...airbench94,
     name: 'airbench96',
@@ -125,7 +125,7 @@ export const CONFIGS = {
     epochs: 40,
     augmentation: { translate: 4, cutout: 12, flip: 'alternating' as const },
   }),
-  // legacy/airbench96.py (34.7 s), SPEC §1.6b: residual before the last GELU, PyTorch's default BN momentum, linear decay to 0.
+  // legacy/airbench96.py (34.7 s), docs/papers.md §1.6b: residual before the last GELU, PyTorch's default BN momentum, linear decay to 0.
   'airbench96-legacy': Object.freeze({
     ...airbench94,
     name: 'airbench96-legacy',
@@ -190,7 +190,7 @@ export function validateConfig(config: AirbenchConfig): AirbenchConfig {
   return config;
 }
 
-/** The per-step values a PyTorch-semantics SGD uses, from the decoupled ones (SPEC §1.3). */
+/** The per-step values a PyTorch-semantics SGD uses, from the decoupled ones (docs/papers.md §1.3). */
 export interface SgdValues {
   /** Learning rate of the "other" parameters (conv, linear, whitening bias). */
   lr: number;
@@ -211,7 +211,7 @@ export function toPyTorchSgd(config: AirbenchConfig): SgdValues {
 }
 
 /**
- * The SGD group of a parameter (SPEC §1.3): BatchNorm shifts (every trainable
+ * The SGD group of a parameter (docs/papers.md §1.3): BatchNorm shifts (every trainable
  * parameter whose name contains "norm") take the 64× learning rate `lrBias`;
  * everything else (convs, the head, the whitening bias) takes `lr`. Both decay by
  * the same lr·λ per step.

@@ -5,7 +5,7 @@ import { forward, type AirbenchModel } from './network';
 import { yieldToEventLoop } from './yield';
 
 // ---------------------------------------------------------------------------
-// Evaluation with test-time augmentation (SPEC §1.3)
+// Evaluation with test-time augmentation (docs/papers.md §1.3)
 // ---------------------------------------------------------------------------
 
 export type TtaLevel = 0 | 1 | 2;

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { AirbenchModel } from './network';
 
 /**
- * The lookahead-like EMA of hlb-CIFAR10 (SPEC §1.3): a slow copy of the whole
+ * The lookahead-like EMA of hlb-CIFAR10 (docs/papers.md §1.3): a slow copy of the whole
  * state (weights and BatchNorm statistics). `update(d)` sets slow ← d·slow +
  * (1−d)·fast and then fast ← slow, i.e. the fast weights are pulled back.
  */

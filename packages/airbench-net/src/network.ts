@@ -6,7 +6,7 @@ import { batchNormTraining, conv2d, gelu as fusedGelu, geluTraining } from './fu
 import { diracConvKernel, parameterGenerator, uniform } from './init';
 
 // ---------------------------------------------------------------------------
-// Network (SPEC §1.2, §1.6): whitening conv → GELU → 3 conv groups → max-pool → linear → ×1/9
+// Network (docs/papers.md §1.2, §1.6): whitening conv → GELU → 3 conv groups → max-pool → linear → ×1/9
 // ---------------------------------------------------------------------------
 
 /** A network: its config and named variables (PyTorch-like names, NHWC/HWIO layouts). */

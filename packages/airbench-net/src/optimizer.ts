@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 
 // ---------------------------------------------------------------------------
-// Nesterov SGD with PyTorch's semantics (SPEC §1.3)
+// Nesterov SGD with PyTorch's semantics (docs/papers.md §1.3)
 // ---------------------------------------------------------------------------
 //
 //   g   = grad + λ·θ              (decay is added to the gradient, "coupled")

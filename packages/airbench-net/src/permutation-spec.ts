@@ -3,7 +3,7 @@ import { convsPerBlock } from './network';
 
 // ---------------------------------------------------------------------------
 // Which channels of an airbench network can be reordered together (REPAIR,
-// SPEC §3.3), as plain data for @airbench-ts/neuron-align (this package does not
+// docs/papers.md §3.3), as plain data for @airbench-ts/neuron-align (this package does not
 // import it: the shape below is all it needs to agree on).
 // ---------------------------------------------------------------------------
 //

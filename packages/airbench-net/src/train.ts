@@ -13,7 +13,7 @@ import { initWhitening } from './whitening';
 import { yieldToEventLoop } from './yield';
 
 // ---------------------------------------------------------------------------
-// Training (SPEC §1.3)
+// Training (docs/papers.md §1.3)
 // ---------------------------------------------------------------------------
 
 export interface EpochRecord {

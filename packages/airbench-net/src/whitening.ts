@@ -4,7 +4,7 @@ import { InvalidArgumentError } from './errors';
 import type { AirbenchModel } from './network';
 
 // ---------------------------------------------------------------------------
-// Whitening initialisation of the first layer (SPEC §1.2)
+// Whitening initialisation of the first layer (docs/papers.md §1.2)
 // ---------------------------------------------------------------------------
 //
 // The first conv is frozen: its 2×2 filters are the eigenvectors of the second

@@ -2,14 +2,14 @@ import { describe, expect, it } from 'vitest';
 import '@tensorflow/tfjs-backend-cpu';
 import { CONFIGS, InvalidArgumentError, disposeModel, lookaheadDecay, lrMultiplier, makeConfig, makeNet, toPyTorchSgd, totalSteps, validateConfig } from '../src/index';
 
-describe('hyperparameters against SPEC §1.3–1.6', () => {
+describe('hyperparameters against docs/papers.md §1.3–1.6', () => {
   it('converts the decoupled lr and weight decay to PyTorch SGD values', () => {
     const a94 = toPyTorchSgd(CONFIGS.airbench94);
     expect(a94.lr).toBeCloseTo(1.46484e-3, 8);
     expect(a94.lrBias).toBeCloseTo(0.09375, 7);
     expect(a94.weightDecay).toBeCloseTo(1.362365, 6);
     expect(a94.weightDecayBias).toBeCloseTo(0.021287, 6);
-    // lr·λ, the per-step decay, is the same for both groups: 0.0153·1024/7850.67 = 1.99565e-3 (SPEC rounds to 1.99569e-3).
+    // lr·λ, the per-step decay, is the same for both groups: 0.0153·1024/7850.67 = 1.99565e-3 (the reference rounds to 1.99569e-3).
     expect(a94.lr * a94.weightDecay).toBeCloseTo(1.99565e-3, 8);
     expect(a94.lrBias * a94.weightDecayBias).toBeCloseTo(1.99565e-3, 8);
 

@@ -9,7 +9,7 @@ beforeAll(async () => {
 
 const values = (t: tf.Tensor) => Array.from(t.dataSync());
 
-describe('NesterovSgd (PyTorch semantics, SPEC §1.3)', () => {
+describe('NesterovSgd (PyTorch semantics, docs/papers.md §1.3)', () => {
   it('first step: buf = g + λθ; θ ← θ − lr·m·(g + μ·buf); later steps accumulate', () => {
     const theta = [0.5, -1, 2];
     const grad = [0.1, 0.2, -0.3];

@@ -1,6 +1,6 @@
 /**
  * @airbench-ts/cifar-data: CIFAR-10/100 from a directory, the cache or the network,
- * verified against the official checksums, and airbench's data loader (SPEC §1.1).
+ * verified against the official checksums, and airbench's data loader (docs/papers.md §1.1).
  */
 export { loadCifar10, loadCifar100 } from './load';
 export type { Cifar10, Cifar100, Cifar100Split } from './load';

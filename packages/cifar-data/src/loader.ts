@@ -34,7 +34,7 @@ export interface LoaderOptions {
   /**
    * Seeds translation and cutout. The draws for image i in epoch e depend only on
    * (augmentSeed, e, i), never on where i lands in the order, so order and
-   * augmentation are independent sources of randomness (SPEC §2.6). Default: `seed`.
+   * augmentation are independent sources of randomness (docs/papers.md §2.6). Default: `seed`.
    */
   augmentSeed?: number;
   /** Per-channel mean and std of pixel values in [0, 1]. Default: CIFAR-10's. */
@@ -54,7 +54,7 @@ export interface Batch {
 
 /**
  * Batches of normalised, augmented CIFAR images as tfjs tensors, with airbench's
- * semantics (SPEC §1.1): reflect-padded random translation, a flip decided by a
+ * semantics (docs/papers.md §1.1): reflect-padded random translation, a flip decided by a
  * policy, cutout, a new order each epoch, drop_last, and a subset chosen up front.
  * Iterating the loader runs its next epoch; `batches(epoch)` runs any epoch again,
  * identically, for the same seed.

@@ -1,6 +1,6 @@
 /**
  * @airbench-ts/neuron-align: align the neurons of two trained networks
- * (REPAIR, Jordan et al. 2022, SPEC §3.2–3.3). Read top-down: spec.ts (a
+ * (REPAIR, Jordan et al. 2022, docs/papers.md §3.2–3.3). Read top-down: spec.ts (a
  * permutation spec as plain data, and its validation), statistics.ts (activation
  * correlation, streamed), assign.ts (linear assignment), apply.ts (permute the
  * weights; check the function is unchanged), weight-matching.ts (Git Re-Basin's

@@ -1,7 +1,7 @@
 import { SpecError } from './errors';
 
 // ---------------------------------------------------------------------------
-// A permutation spec, as plain data (SPEC §3.2–3.3)
+// A permutation spec, as plain data (docs/papers.md §3.2–3.3)
 // ---------------------------------------------------------------------------
 //
 // A permutation group is one set of channels that may be reordered without

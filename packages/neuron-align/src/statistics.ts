@@ -16,7 +16,7 @@ export interface CorrelationResult {
 
 /**
  * Streams pairs of activation batches of networks A and B (the same inputs) and
- * accumulates, in float64, the statistics of SPEC §3.2: each batch counts equally,
+ * accumulates, in float64, the statistics of docs/papers.md §3.2: each batch counts equally,
  * every spatial position is a row ([N, H, W, C] → [N·H·W, C]). Per batch, the
  * channel means, stds and the cross moment XᵀY/rows are computed on the backend
  * (float32); only those C + C + C² numbers are added up, so memory does not grow

@@ -13,7 +13,7 @@ function uniforms(seed: number) {
   return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
 }
 
-// An MLP 6 → 5 → 4 → 3 with ReLU, dense kernels [in, out]: the spec of SPEC §3.3's MLP.
+// An MLP 6 → 5 → 4 → 3 with ReLU, dense kernels [in, out]: the spec of docs/papers.md §3.3's MLP.
 const shapes = { 'fc1.weight': [6, 5], 'fc1.bias': [5], 'fc2.weight': [5, 4], 'fc2.bias': [4], 'head.weight': [4, 3] } as const;
 const spec: PermutationSpec = {
   groups: {

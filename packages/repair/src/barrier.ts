@@ -8,7 +8,7 @@ export interface Score {
 }
 
 /**
- * The barriers of a midpoint against its endpoints (SPEC §3.7), at α = 0.5 with
+ * The barriers of a midpoint against its endpoints (docs/papers.md §3.7), at α = 0.5 with
  * the endpoints' average as the reference:
  * accuracy barrier = ½(acc_A + acc_B) − acc_½, loss barrier = loss_½ − ½(loss_A + loss_B).
  */

@@ -10,7 +10,7 @@ function interpolatedVariance(varianceA: number, varianceB: number, rho: number,
 }
 
 /**
- * Closed-form REPAIR (SPEC §3.5): no pass through θ_α. A matched unit's
+ * Closed-form REPAIR (docs/papers.md §3.5): no pass through θ_α. A matched unit's
  * interpolated preactivation is modelled as z_α ≈ (1−α)z_A + αz_B, so from the
  * endpoints' statistics and the matched pairs' correlation ρ:
  *   mean_est = μ_α,  var_est = (1−α)²σ_A² + α²σ_B² + 2α(1−α)ρσ_Aσ_B,
@@ -39,7 +39,7 @@ export function closedFormRepair(
 
 /**
  * Closed-form statistics for a BatchNorm network (the MLP notebook's variant,
- * SPEC §3.5): instead of a pass through θ_α, each BN's running statistics are set
+ * docs/papers.md §3.5): instead of a pass through θ_α, each BN's running statistics are set
  * to the estimate for its interpolated input, mean μ_α and variance
  * (1−α)²σ_A² + α²σ_B² + 2α(1−α)ρσ_Aσ_B, from the endpoints' BN-input statistics
  * (`statsA[norm.input]`) and matched correlations. The BN then outputs roughly

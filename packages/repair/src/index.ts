@@ -1,6 +1,6 @@
 /**
  * @airbench-ts/repair: interpolate two aligned networks and repair their
- * statistics (REPAIR, Jordan et al. 2022, SPEC §3.4–3.7). Read top-down:
+ * statistics (REPAIR, Jordan et al. 2022, docs/papers.md §3.4–3.7). Read top-down:
  * model.ts (the small interface a model implements), interpolate.ts,
  * statistics.ts, reset-bn.ts, repair.ts (forward-pass REPAIR and fusion),
  * closed-form.ts, barrier.ts.

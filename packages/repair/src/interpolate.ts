@@ -4,7 +4,7 @@ import type { WeightMap } from './model';
 
 /**
  * θ_α = (1 − α)·θ_A + α·θ_B for every tensor of the two maps, BN running
- * statistics included (SPEC §3.4). B must already be aligned to A. The caller
+ * statistics included (docs/papers.md §3.4). B must already be aligned to A. The caller
  * owns the new tensors.
  */
 export function interpolateWeights(a: WeightMap, b: WeightMap, alpha: number): Record<string, tf.Tensor> {

@@ -4,7 +4,7 @@ import type { CorrectionSite, RepairModel, WeightMap } from './model';
 import { measureSites, type SiteStatistics } from './statistics';
 
 // ---------------------------------------------------------------------------
-// REPAIR proper (SPEC §3.5): give every correction site of the interpolated
+// REPAIR proper (docs/papers.md §3.5): give every correction site of the interpolated
 // network the mean and std the endpoints' interpolation would have, then fold
 // the correction into the producing layer so the architecture is unchanged.
 // ---------------------------------------------------------------------------

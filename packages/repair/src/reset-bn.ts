@@ -3,7 +3,7 @@ import type { RepairModel, WeightMap } from './model';
 import { measureSites } from './statistics';
 
 /**
- * "Reset BN" (SPEC §3.4): recompute every BatchNorm's running statistics of
+ * "Reset BN" (docs/papers.md §3.4): recompute every BatchNorm's running statistics of
  * `weights` as the exact average over one pass of `batches` (training images),
  * with the network in train mode (each BN normalising with its batch's
  * statistics, as PyTorch's momentum=None pass does), and return the weights with

@@ -31,7 +31,7 @@ const spec: PermutationSpec = {
   },
 };
 
-/** B aligned to A on the post-ReLU hidden activations, layer by layer (SPEC §3.2). */
+/** B aligned to A on the post-ReLU hidden activations, layer by layer (docs/papers.md §3.2). */
 function align(model: ReturnType<typeof mlp>, a: WeightMap, b: WeightMap): Record<string, tf.Tensor> {
   let aligned: Record<string, tf.Tensor> = { ...b };
   for (const site of ['fc1', 'fc2']) {
@@ -92,7 +92,7 @@ describe('REPAIR on two real MLPs', () => {
         expect(Math.sqrt(after[site]!.variance[i]!) / targetStd).toBeLessThan(1.1);
       }
     }
-    // Variance collapse (SPEC §3.6): the plain midpoint's second layer has lost variance; REPAIR restored it.
+    // Variance collapse (docs/papers.md §3.6): the plain midpoint's second layer has lost variance; REPAIR restored it.
     const ratio = (s: typeof before) => s.fc2!.variance.reduce((x, v) => x + v, 0) / statsA.fc2!.variance.reduce((x, v) => x + v, 0);
     expect(ratio(before)).toBeLessThan(0.9);
     expect(ratio(after)).toBeGreaterThan(0.9);

@@ -13,7 +13,7 @@ export interface CalibrationBin {
 }
 
 /**
- * Ensemble class-wise calibration (SPEC §2.4, Jiang et al. 2021): for every test
+ * Ensemble class-wise calibration (docs/papers.md §2.4, Jiang et al. 2021): for every test
  * example x and class k, the vote share q_k(x) is the fraction of runs that
  * predicted k. Pairs with q > 0 are binned by q; in a calibrated ensemble the
  * fraction of a bin's pairs whose label is k equals its mean q. This calibration

@@ -3,7 +3,7 @@ import { InvalidArgumentError } from '../errors';
 /**
  * The exact distribution of the number of successes among independent
  * Bernoulli(p_i) trials: the Poisson-binomial. Under the independent errors
- * assumption (SPEC §2.2) it is the distribution of the number of test examples a
+ * assumption (docs/papers.md §2.2) it is the distribution of the number of test examples a
  * run gets right, given each example's accuracy over runs p̂_i.
  *
  * Dynamic programming in float64, one trial at a time: O(n²) time, O(n) memory

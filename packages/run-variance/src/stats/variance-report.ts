@@ -3,7 +3,7 @@ import { checkMatrix, exampleAccuracies, mean, runAccuracies, sampleVariance, ty
 import { seededInts } from './random';
 
 // ---------------------------------------------------------------------------
-// Test-set vs distribution-wise variance (SPEC §2.1–2.4)
+// Test-set vs distribution-wise variance (docs/papers.md §2.1–2.4)
 // ---------------------------------------------------------------------------
 //
 // Var(A_S) over runs splits into the per-example Bernoulli noise (1/n²)Σp_i(1−p_i)
@@ -30,7 +30,7 @@ export interface VarianceReport {
   stdAccuracy: number;
   /** The std the IEA predicts: √(Σ p̂_i(1 − p̂_i)) / n. */
   ieaStd: number;
-  /** V̂_D = n/(n−1)·[s² − (1/n²)Σ v̂_i], v̂_i = p̂_i(1 − p̂_i)·K/(K−1) (SPEC §2.3); may be negative near 0. */
+  /** V̂_D = n/(n−1)·[s² − (1/n²)Σ v̂_i], v̂_i = p̂_i(1 − p̂_i)·K/(K−1) (docs/papers.md §2.3); may be negative near 0. */
   distributionWiseVariance: number;
   /** √max(V̂_D, 0). */
   distributionWiseStd: number;
@@ -38,7 +38,7 @@ export interface VarianceReport {
   distributionWiseCI: { level: number; resamples: number; variance: [number, number]; std: [number, number] };
   /** Accuracies on two random disjoint halves of the test set, across runs: their covariance estimates Var(A_D). */
   splitHalf: { covariance: number; correlation: number };
-  /** √(err/(2n)): the test-set std that class calibration and the IEA imply for a binary task (SPEC §2.4). */
+  /** √(err/(2n)): the test-set std that class calibration and the IEA imply for a binary task (docs/papers.md §2.4). */
   binaryCalibrationStd: number;
 }
 
@@ -97,7 +97,7 @@ export function varianceReport(matrix: CorrectnessMatrix, options: VarianceRepor
   };
 }
 
-/** V̂_D from the sample variance of accuracies and Σ p̂(1 − p̂) (SPEC §2.3). */
+/** V̂_D from the sample variance of accuracies and Σ p̂(1 − p̂) (docs/papers.md §2.3). */
 function distributionWise(s2: number, bernoulli: number, K: number, n: number): number {
   return (n / (n - 1)) * (s2 - (bernoulli * K) / (K - 1) / (n * n));
 }
