@@ -190,6 +190,36 @@ describe('schema migrations', () => {
   });
 });
 
+describe('the committed version-2 store', () => {
+  it('reads every experiment and run of a copy of results/flip-ablation.db as SQLite holds them, and works on', async () => {
+    const copy = join(work, 'flip-ablation-v2.db');
+    const Database = (await import('better-sqlite3')).default;
+    // The backup API: a consistent copy even while a worker writes to the committed file.
+    const source = new Database(fileURLToPath(new URL('../../../results/flip-ablation.db', import.meta.url)), { readonly: true, fileMustExist: true });
+    await source.backup(copy);
+    source.close();
+    const raw = new Database(copy, { readonly: true });
+    expect((raw.prepare(`SELECT value FROM airbench_meta WHERE key = 'schema_version'`).get() as { value: string }).value).toBe('2');
+    const rows = raw.prepare(`SELECT e.name, r.seeds_key, r.state, r.accuracy, CASE WHEN r.predictions IS NULL THEN NULL ELSE hex(r.predictions) END AS p FROM runs r JOIN experiments e ON e.id = r.experiment_id ORDER BY r.experiment_id, r.position`).all() as { name: string; seeds_key: string; state: string; accuracy: number | null; p: string | null }[];
+    raw.close();
+    expect(rows.filter((r) => r.state === 'done').length).toBeGreaterThan(300);
+
+    const store = await openStore(`sqlite:${copy}`, { mode: 'existing' });
+    const read: typeof rows = [];
+    for (const experiment of await store.experiments()) {
+      for (const run of await store.runs(experiment, { withPredictions: true })) {
+        read.push({ name: experiment.name, seeds_key: JSON.stringify(run.seeds), state: run.state, accuracy: run.accuracy, p: run.predictions ? Buffer.from(run.predictions).toString('hex').toUpperCase() : null });
+      }
+    }
+    expect(read).toEqual(rows);
+    const [first] = await store.experiments();
+    await store.enqueue(first!, [{ epochTenths: 1, flip: 0, seed: 100_000 }]);
+    const counts = await store.counts(first!);
+    expect(counts.pending).toBeGreaterThan(0);
+    await store.close();
+  });
+});
+
 describe('opening a store creates nothing by accident', () => {
   it("'existing' refuses a missing SQLite file, and any mode a missing directory, creating neither", async () => {
     const missing = join(work, 'no-such-store.db');

@@ -3,9 +3,6 @@ import { hostname } from 'node:os';
 import { ExperimentConflictError, InvalidArgumentError } from '../errors';
 import type { Experiment, ExperimentSpec, RunOutput, RunRecord, RunState, Seeds, WorkerId } from './types';
 
-/** The version of the tables; an older store is migrated in place (each engine's MIGRATIONS), a newer one refused. */
-export const SCHEMA_VERSION = 2;
-
 /** JSON with object keys sorted, so equal values have one text and one hash. */
 export function canonicalJson(value: unknown): string {
   return JSON.stringify(value, (_key, v: unknown) =>
@@ -105,7 +102,7 @@ export function redact(url: string): string {
   return url.replace(/(\/\/[^:/@]+:)[^@]*@/, '$1***@');
 }
 
-/** A runs-table row as both engines return it. */
+/** A runs-table row as both engines return it ({json} and {time} columns already read by the dialect). */
 export interface RunRow {
   seeds_key: string;
   state: RunState;
@@ -113,9 +110,9 @@ export interface RunRow {
   accuracy: number | null;
   seconds: number | null;
   backend: string | null;
-  extra: string | null;
+  extra: unknown;
   error: string | null;
-  predictions?: Buffer | null;
+  predictions?: Uint8Array | null;
   worker_host: string | null;
   worker_pid: number | null;
   worker_tag: string | null;
@@ -123,7 +120,7 @@ export interface RunRow {
 }
 
 /** A row as the RunRecord the store returns. */
-export function toRecord(row: RunRow | (Omit<RunRow, 'extra'> & { extra: unknown })): RunRecord {
+export function toRecord(row: RunRow): RunRecord {
   return {
     seeds: JSON.parse(row.seeds_key) as Seeds,
     state: row.state,
@@ -131,7 +128,7 @@ export function toRecord(row: RunRow | (Omit<RunRow, 'extra'> & { extra: unknown
     accuracy: row.accuracy,
     seconds: row.seconds,
     backend: row.backend,
-    extra: typeof row.extra === 'string' ? (JSON.parse(row.extra) as unknown) : (row.extra ?? null),
+    extra: row.extra ?? null,
     error: row.error,
     predictions: row.predictions ? new Uint8Array(row.predictions) : null,
     worker: row.worker_host ? `${row.worker_host}:${row.worker_pid}` : null,

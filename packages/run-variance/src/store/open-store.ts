@@ -1,7 +1,8 @@
 import { InvalidArgumentError, StoreError } from '../errors';
 import { redact } from './common';
-import { openPostgresStore } from './postgres';
-import { openSqliteStore } from './sqlite';
+import { postgresDialect } from './postgres';
+import { openSqlStore } from './sql-store';
+import { sqliteDialect } from './sqlite';
 import type { RunStore } from './types';
 
 export interface OpenStoreOptions {
@@ -30,7 +31,7 @@ export async function openStore(url: string, options: OpenStoreOptions = {}): Pr
   if (url.startsWith('sqlite:')) {
     const path = url.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '');
     if (!path) throw new InvalidArgumentError('store', `'${url}' names no file; use e.g. sqlite:results/variance.db.`);
-    return openSqliteStore(url, path, mode);
+    return openSqlStore(url, sqliteDialect(url, path, mode), mode);
   }
   if (/^postgres(ql)?:\/\//.test(url)) {
     let parsed: URL;
@@ -42,7 +43,7 @@ export async function openStore(url: string, options: OpenStoreOptions = {}): Pr
     if (!parsed.hostname || parsed.pathname.length <= 1) {
       throw new InvalidArgumentError('store', `'${redact(url)}' needs a host and a database name: postgres://user:password@host:5432/db.`);
     }
-    return openPostgresStore(url, mode);
+    return openSqlStore(url, await postgresDialect(url), mode);
   }
   throw new InvalidArgumentError('store', `'${redact(url)}' is not a store URL: use sqlite:<path> (e.g. sqlite:results/variance.db) or postgres://user:password@host:5432/db.`);
 }
