@@ -3,7 +3,7 @@
 // experiment, the worker processes, the backend and --json.
 import type { Command as CommanderCommand } from 'commander';
 import { backendOption } from '@airbench-ts-example/backend';
-import { createCommand, integer, matching, oneOf, option, type CliSpec, type Refusal } from '@airbench-ts-example/cli';
+import { createCommand, integer, matching, option, type CliSpec, type Refusal } from '@airbench-ts-example/cli';
 
 export const STUDY_COMMANDS = ['run', 'worker', 'report'] as const;
 export type StudyCommand = (typeof STUDY_COMMANDS)[number];

@@ -58,7 +58,7 @@ export function canRunConvStage(): boolean {
  */
 export function convStage(x: tf.Tensor4D, filter: tf.Tensor4D, offset: tf.Tensor1D, options: ConvStageOptions): ConvStageResult {
   const { pool, precision, epsilon } = options;
-  // bf16 on a backend that holds bf16 activations (native-kernels.ts: as int32 pairs, so channels must be even).
+  // bf16 on a backend that holds bf16 activations (native/packed.ts: as int32 pairs, so channels must be even).
   const packed = precision === 'bf16' && x.shape[3] % 2 === 0 && filter.shape[3] % 2 === 0 && hasKernel('AirbenchPackBf16');
   const conv = packed ? packedBf16Conv(x.shape, filter.shape, pool) : floatConv(x.shape, filter.shape, pool, precision);
   const engine = tf.engine() as unknown as KernelFuncEngine;
@@ -121,7 +121,7 @@ function floatConv(xShape: Shape4, filterShape: Shape4, pool: boolean, precision
 
 /**
  * bf16 on the native backend: the conv's input, its output and the output's gradient stay bf16
- * ("packed", native-kernels.ts), each cast once; the pool runs on the bf16 output (the same values
+ * ("packed", native/packed.ts), each cast once; the pool runs on the bf16 output (the same values
  * as pooling its float32 copy). The same maths as `floatConv` in bf16, with fewer casts and half the memory.
  */
 function packedBf16Conv(xShape: Shape4, filterShape: Shape4, pool: boolean): StageConv {

@@ -1,13 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Precision } from './config';
-import { isNativeBackend, registerNativeKernels } from './native-kernels';
+import { isNativeBackend, registerNativeKernels } from './native/register';
 
 // ---------------------------------------------------------------------------
 // The training step's heavy ops, fused where the backend can
 // ---------------------------------------------------------------------------
 //
 // Each op below is one tfjs kernel (with its gradient, one more) when the
-// active backend registers it — native-kernels.ts does for 'tensorflow' — and
+// active backend registers it — native/register.ts does for 'tensorflow' — and
 // the same maths in plain tfjs ops on every other backend. Both paths are
 // tested against each other (test/fused-ops.test.ts). Fewer, larger kernels
 // matter twice: on a CPU each chained op is another pass over a 60 MB

@@ -6,14 +6,13 @@
  */
 export { CONFIGS, PRECISIONS, makeConfig, parameterGroup, toPyTorchSgd, validateConfig } from './config';
 export type { AirbenchConfig, BlockKind, NormKind, Precision, SgdValues, VariantName } from './config';
-export { makeNet, disposeModel, forward, gelu } from './network';
+export { makeNet, disposeModel, forward } from './network';
 export type { AirbenchModel, ForwardOptions, ForwardResult, NetworkWeights } from './network';
-export { initWhitening, patchSecondMoment } from './whitening';
+export { initWhitening } from './whitening';
 export { permutationSpec } from './permutation-spec';
 export type { AirbenchPermutationSpec, PermutationGroupSpec } from './permutation-spec';
 export { smoothedCrossEntropySum } from './loss';
 export { NesterovSgd } from './optimizer';
-export { Lookahead } from './lookahead';
 export { lrMultiplier, lookaheadDecay, totalSteps } from './schedule';
 export { train } from './train';
 export type { CheckpointOptions, EpochRecord, StepInfo, TrainOptions, TrainResult } from './train';

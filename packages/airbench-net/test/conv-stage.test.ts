@@ -60,7 +60,7 @@ describe('convStage (one tape node per conv → pool → BN → GELU)', () => {
     expect(staged.loss).toBeCloseTo(composite.loss, 4);
     names.forEach((name, i) => expect(relativeError(staged.grads[i]!, composite.grads[i]!), name).toBeLessThan(precision === 'fp32' ? 1e-5 : 1e-3));
     for (const name of Object.keys(a.buffers)) expect(relativeError(staged.statistics[name]!, composite.statistics[name]!), name).toBeLessThan(1e-6);
-    // bf16 on the native backend: the stage keeps its activations in bf16 (native-kernels.ts, "packed").
+    // bf16 on the native backend: the stage keeps its activations in bf16 (native/packed.ts, "packed").
     if (precision === 'bf16' && backend === 'tensorflow') expect(staged.kernels).toContain('AirbenchConv2DBf16Packed');
     // The op-by-op pass keeps every activation it collects and every inner gradient.
     expect(staged.peakMB).toBeLessThan(0.75 * composite.peakMB); // 0.69 here; 0.44 for airbench94 at batch 1024

@@ -1,6 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { CONFIGS, disposeModel, forward, gelu, initWhitening, makeConfig, makeNet, patchSecondMoment } from '../src/index';
+import { CONFIGS, disposeModel, forward, initWhitening, makeConfig, makeNet } from '../src/index';
+import { gelu } from '../src/network';
+import { patchSecondMoment } from '../src/whitening';
 import { useFastestBackend } from './backend';
 import { cifar10, whiteningImages } from './data';
 

@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { CONFIGS, Lookahead, NesterovSgd, disposeModel, makeConfig, makeNet, parameterGroup, smoothedCrossEntropySum, toPyTorchSgd } from '../src/index';
+import { CONFIGS, NesterovSgd, disposeModel, makeConfig, makeNet, parameterGroup, smoothedCrossEntropySum, toPyTorchSgd } from '../src/index';
+import { Lookahead } from '../src/lookahead';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
