@@ -2,7 +2,7 @@
 // fetches (data/), and optionally a model trained in Node with its accuracy in
 // Node on the very same test images (model/), so the page can show both.
 import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { CifarLoader, loadCifar10, type ImageSplit } from '@airbench-ts/cifar-data';
 import { disposeModel, evaluate } from '@airbench-ts/airbench-net';
@@ -44,7 +44,8 @@ export async function exportModel(modelDir: string, dir: string, test: ImageSpli
   let figure: NodeFigure;
   try {
     const evaluation = await evaluate(model, new CifarLoader(test, { batchSize: 500 }), { tta: model.config.tta });
-    figure = { accuracy: evaluation.accuracy, images: evaluation.count, tta: model.config.tta, backend, from: resolve(modelDir) };
+    const { name, widths, epochs } = model.config;
+    figure = { accuracy: evaluation.accuracy, images: evaluation.count, tta: model.config.tta, backend, model: `${name} ${widths.join('/')}, ${epochs} epochs (${basename(resolve(modelDir))})` };
   } finally {
     disposeModel(model);
   }

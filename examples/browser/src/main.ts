@@ -76,7 +76,7 @@ async function buildPage(out: string, options: Options, say: (line: string, json
   const seconds = (performance.now() - started) / 1000;
   say(
     `built ${out} in ${seconds.toFixed(1)} s: ${manifest.train.count} training and ${manifest.test.count} test images (${manifest.source})` +
-      (model ? `; model ${model.from}: ${(model.accuracy * 100).toFixed(2)}% in Node (${model.backend}, TTA ${model.tta}) on those test images` : '; no --model'),
+      (model ? `; model ${model.model}: ${(model.accuracy * 100).toFixed(2)}% in Node (${model.backend}, TTA ${model.tta}) on those test images` : '; no --model'),
     { event: 'built', out, train: manifest.train.count, test: manifest.test.count, source: manifest.source, model, seconds },
   );
 }

@@ -11,8 +11,8 @@ export interface NodeFigure {
   images: number;
   tta: 0 | 1 | 2;
   backend: string;
-  /** The model directory it was exported from. */
-  from: string;
+  /** What the model is: its variant, widths and epochs, and the run it came from (e.g. seed-0); no path of the machine that built the page. */
+  model: string;
 }
 
 export interface Classification {

@@ -110,7 +110,7 @@ async function setUpClassification(data: PageData): Promise<void> {
     status.textContent = 'no model exported with this page: train one with `npm run airbench -- --save models`, then `npm run browser -- --model models/seed-0`.';
     return;
   }
-  status.textContent = `model from ${node.from}: in Node (${node.backend}), TTA ${node.tta}, ${percent(node.accuracy)} on these ${node.images} test images.`;
+  status.textContent = `model ${node.model}: in Node (${node.backend}), TTA ${node.tta}, ${percent(node.accuracy)} on these ${node.images} test images.`;
   button.disabled = false;
   button.addEventListener('click', async () => {
     button.disabled = true;
