@@ -1,11 +1,4 @@
+import { runMain } from '@airbench-ts-example/cli';
 import { main } from './main';
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    process.stderr.write(`airbench: ${error instanceof Error ? error.message : String(error)}\n`);
-    process.exitCode = 1;
-  },
-);
+runMain('airbench', main);

@@ -5,9 +5,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { PNG } from 'pngjs';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { classifyInPage, openPage, pageState, trainInPage } from '../src/drive';
 import { parseOptions } from '../src/options';
+import { captureStderr } from '@airbench-ts-example/cli';
 
 // The page as a user gets it: a model trained by `npm run airbench -- --save`,
 // the page built and served by `npm run browser` (child processes), Debian's
@@ -86,10 +87,7 @@ describe('flags are refused before any work', () => {
     [['measure', '--widths', '16,32'], /--widths must be three integers/],
     [['measure', '--screenshot', 'page.jpg'], /--screenshot must name a \.png file/],
   ])('%j', (argv, message) => {
-    const spy = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
-    const result = parseOptions(argv);
-    const text = spy.mock.calls.map((c) => String(c[0])).join('');
-    spy.mockRestore();
+    const { result, text } = captureStderr(() => parseOptions(argv));
     expect(result).toEqual({ exit: 2 });
     expect(text).toMatch(message);
     expect(text).toMatch(/See 'npm run browser -- --help' for every option\./);

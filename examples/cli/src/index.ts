@@ -152,3 +152,31 @@ export function matching(pattern: RegExp, what: string): (value: string) => stri
     return value;
   };
 }
+
+/**
+ * A CLI's entry: runs `main` on the command line's words and sets the exit
+ * code; an error that escapes is one line, "<name>: <message>", and exit 1.
+ */
+export function runMain(name: string, main: (argv: string[]) => Promise<number>): void {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      process.stderr.write(`${name}: ${error instanceof Error ? error.message : String(error)}\n`);
+      process.exitCode = 1;
+    },
+  );
+}
+
+/** For tests: what a parser printed on stderr, and what it returned. */
+export function captureStderr<T>(parse: () => T): { result: T; text: string } {
+  const write = process.stderr.write;
+  const chunks: string[] = [];
+  process.stderr.write = ((chunk: string | Uint8Array) => (chunks.push(String(chunk)), true)) as typeof process.stderr.write;
+  try {
+    return { result: parse(), text: chunks.join('') };
+  } finally {
+    process.stderr.write = write;
+  }
+}

@@ -3,10 +3,11 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { openStore } from '@airbench-ts/run-variance';
 import { epochsOf } from '../src/experiment';
 import { parseOptions } from '../src/options';
+import { captureStderr } from '@airbench-ts-example/cli';
 
 // The example end to end, as a user runs it: a real worker process (one; two
 // took the suite over its 3 GB), a real SQLite file, real CIFAR-10, the tiny
@@ -38,10 +39,7 @@ describe('flags are refused before any work', () => {
     [['run', '--runs', '0'], /--runs must be an integer in \[1, 100000\], not '0'/],
     [['worker'], /worker needs --experiment/],
   ])('%j', (argv, message) => {
-    const spy = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
-    const result = parseOptions(argv);
-    const text = spy.mock.calls.map((c) => String(c[0])).join('');
-    spy.mockRestore();
+    const { result, text } = captureStderr(() => parseOptions(argv));
     expect(result).toEqual({ exit: 2 });
     expect(text).toMatch(message);
     expect(text).toMatch(/See 'npm run flip-ablation -- --help' for every option\./);

@@ -5,9 +5,10 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { loadEndpoint, saveEndpoint } from '../src/cache';
 import { parseOptions } from '../src/options';
+import { captureStderr } from '@airbench-ts-example/cli';
 
 const out = mkdtempSync(join(tmpdir(), 'repair-example-'));
 afterAll(() => rmSync(out, { recursive: true, force: true }));
@@ -25,10 +26,7 @@ describe('flags are refused before any work', () => {
     [['--epochs', '0'], /--epochs must be an integer in \[1, 1000\]/],
     [['train'], /too many arguments/],
   ])('%j', (argv, message) => {
-    const spy = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
-    const result = parseOptions(argv);
-    const text = spy.mock.calls.map((c) => String(c[0])).join('');
-    spy.mockRestore();
+    const { result, text } = captureStderr(() => parseOptions(argv));
     expect(result).toEqual({ exit: 2 });
     expect(text).toMatch(message);
     expect(text).toMatch(/See 'npm run repair -- --help' for every option\./);

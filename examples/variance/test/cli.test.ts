@@ -3,9 +3,10 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { openStore } from '@airbench-ts/run-variance';
 import { parseOptions } from '../src/options';
+import { captureStderr } from '@airbench-ts-example/cli';
 
 // The example end to end, as a user runs it: real child processes, a real SQLite
 // file, real CIFAR-10, the tiny preset (a narrow airbench94, 1,024 images, 2
@@ -35,10 +36,7 @@ describe('flags are refused before any work', () => {
     [['worker'], /worker needs --experiment/],
     [['run', '--workers', '0'], /--workers must be an integer in \[1, 64\]/],
   ])('%j', (argv, message) => {
-    const spy = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
-    const result = parseOptions(argv);
-    const text = spy.mock.calls.map((c) => String(c[0])).join('');
-    spy.mockRestore();
+    const { result, text } = captureStderr(() => parseOptions(argv));
     expect(result).toEqual({ exit: 2 });
     expect(text).toMatch(message);
     expect(text).toMatch(/See 'npm run variance -- --help' for every option\./);
