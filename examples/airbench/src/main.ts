@@ -24,6 +24,7 @@ const VARIANTS: Record<Options['variant'], VariantName> = {
   '95': 'airbench95',
   '96': 'airbench96',
   '96-legacy': 'airbench96-legacy',
+  '94-muon': 'airbench94_muon',
 };
 
 export async function main(argv: string[]): Promise<number> {

@@ -3,7 +3,7 @@ import { backendOption } from '@airbench-ts-example/backend';
 import { createCommand, integer, listOf, naming, oneOf, option, parseCommand, positiveNumber, RefusedValue, type Refusal } from '@airbench-ts-example/cli';
 
 export interface Options {
-  variant: '94' | '95' | '96' | '96-legacy';
+  variant: '94' | '95' | '96' | '96-legacy' | '94-muon';
   dataset: 'cifar10' | 'cifar100';
   widths?: [number, number, number];
   batchSize?: number;
@@ -44,7 +44,7 @@ function svgFile(value: string): string {
 /** Parses and checks every flag before any work starts; returns an exit code for --help and refusals. */
 export function parseOptions(argv: string[]): Options | Refusal {
   const command = createCommand({ name: 'airbench', description: "Trains airbench on CIFAR-10 (Jordan 2024) and prints airbench's per-epoch table." })
-    .addOption(option('--variant <94|95|96|96-legacy>', 'network and hyperparameters', oneOf(['94', '95', '96', '96-legacy'] as const), '94' as Options['variant']))
+    .addOption(option('--variant <94|95|96|96-legacy|94-muon>', 'network and hyperparameters (94-muon: airbench94_muon.py, the Muon optimiser)', oneOf(['94', '95', '96', '96-legacy', '94-muon'] as const), '94' as Options['variant']))
     .addOption(option('--dataset <cifar10|cifar100>', 'the data; CIFAR-100 from $CIFAR100_DIR, --data-dir or the cache', oneOf(['cifar10', 'cifar100'] as const), 'cifar10' as Options['dataset']))
     .addOption(option('--widths <a,b,c>', "channels of the three conv groups (default: the variant's, 94: 64,256,256)", listOf(integer(1), 'three positive integers like 64,256,256', 3)))
     .addOption(option('--batch-size <n>', "images per step (default: the variant's, 1024); lr and decay stay per 1024 images", integer(1)))

@@ -82,7 +82,7 @@ async function inProcess(argv: string[]): Promise<{ code: number; text: string }
 
 describe('flags are checked before any work', () => {
   it.each([
-    [['--variant', '97'], /--variant must be 94, 95, 96 or 96-legacy, not '97'/],
+    [['--variant', '97'], /--variant must be 94, 95, 96, 96-legacy or 94-muon, not '97'/],
     [['--runs', '0'], /--runs must be a positive integer/],
     [['--save', ''], /--save must name a directory/],
     [['--epochs', '0'], /--epochs must be a positive number, not '0'/],

@@ -1,6 +1,6 @@
 import type { Seeds } from '@airbench-ts/run-variance';
-import { MODES, PRESETS, type Mode, type Net, type Preset, type PresetName } from './presets';
-import type { Precision } from '@airbench-ts/airbench-net';
+import { MODES, PRESETS, type AirbenchNet, type Mode, type Net, type Preset, type PresetName } from './presets';
+import { CONFIGS, type Precision } from '@airbench-ts/airbench-net';
 
 /** What an experiment stores as its config (hashed by the store): the training, without budgets or flips. */
 export type AblationConfig = {
@@ -11,7 +11,7 @@ export type AblationConfig = {
   testSubset: number;
   classes: 10;
 } & (
-  | { net: 'airbench94'; widths: [number, number, number]; batchSize: number; tta: 0 | 1 | 2; precision: Precision }
+  | { net: AirbenchNet; widths: [number, number, number]; batchSize: number; tta: 0 | 1 | 2; precision: Precision }
   | { net: 'vgg11'; vggWidth: number }
 );
 
@@ -19,12 +19,20 @@ export type AblationConfig = {
 export function configOf(preset: PresetName, net: Net, precision: Precision): AblationConfig {
   const { widths, batchSize, tta, vggWidth, trainSubset, testSubset } = PRESETS[preset] as Preset;
   const common = { paper: 'airbench', study: 'flip-ablation', preset, trainSubset, testSubset, classes: 10 } as const;
-  return net === 'airbench94' ? { ...common, net, widths, batchSize, tta, precision } : { ...common, net, vggWidth };
+  if (net === 'vgg11') return { ...common, net, vggWidth };
+  if (net === 'airbench94') return { ...common, net, widths, batchSize, tta, precision };
+  const variant = CONFIGS[net];
+  return { ...common, net, widths: [...variant.widths] as [number, number, number], batchSize: variant.batchSize, tta, precision };
+}
+
+/** The default epoch budgets of a run: the preset's for airbench94 and VGG11, a variant's own epochs for the others. */
+export function defaultBudgets(preset: PresetName, net: Net): number[] {
+  return net === 'airbench94' || net === 'vgg11' ? [...PRESETS[preset].budgets] : [CONFIGS[net].epochs];
 }
 
 /** e.g. cpu-airbench94, full-airbench94-bf16, cpu-vgg11. */
 export function experimentName(config: AblationConfig): string {
-  return `${config.preset}-${config.net}${config.net === 'airbench94' && config.precision === 'bf16' ? '-bf16' : ''}`;
+  return `${config.preset}-${config.net}${config.net !== 'vgg11' && config.precision === 'bf16' ? '-bf16' : ''}`;
 }
 
 /**

@@ -1,6 +1,7 @@
 import { PRECISIONS, type Precision } from '@airbench-ts/airbench-net';
 import { integer, listOf, oneOf, option, parseCommand, RefusedValue, type Refusal } from '@airbench-ts-example/cli';
 import { createStudyCommand, finishStudy, type StudyOptions } from '@airbench-ts-example/harness/study-options';
+import { defaultBudgets } from './experiment';
 import { MODES, NETS, PRESETS, type Mode, type Net, type PresetName } from './presets';
 
 export interface Options extends StudyOptions {
@@ -44,7 +45,7 @@ then the table, the tests and the epochs random flip needs to match alternating.
     { store: 'sqlite:results/flip-ablation.db', out: 'results/flip-ablation-report', experiment: 'run: named after the preset, net and precision' },
   )
     .addOption(option(`--preset <${Object.keys(PRESETS).join('|')}>`, 'the training (full/10k: airbench94 as the paper runs it)', oneOf(Object.keys(PRESETS) as PresetName[]), 'cpu' as PresetName))
-    .addOption(option(`--net <${NETS.join('|')}>`, 'the network (vgg11: the models workspace\'s, no airbench in it)', oneOf(NETS), 'airbench94' as Net))
+    .addOption(option(`--net <${NETS.join('|')}>`, 'the network (vgg11: the models workspace\'s, no airbench in it; airbench95, airbench96, airbench94_muon: their own widths, batch and epochs)', oneOf(NETS), 'airbench94' as Net))
     .addOption(option('--budgets <e1,e2,...>', "epoch budgets (default: the preset's; cpu: 4,8,12,16, full and 10k: 9.9)", budgetList))
     .addOption(option('--modes <m1,m2,...>', `flips, of ${MODES.join(', ')}`, modeList, [...MODES], MODES.join(',')))
     .addOption(option('--runs <n>', 'runs per cell, seeds 0..n-1', integer(1, 100_000), 10))
@@ -53,7 +54,8 @@ then the table, the tests and the epochs random flip needs to match alternating.
     const study = finishStudy(values, args, refuse);
     if ('exit' in study) return study;
     const { preset, net, budgets, modes, runs, precision } = values as Pick<Options, 'preset' | 'net' | 'budgets' | 'modes' | 'runs' | 'precision'> & { budgets?: number[] };
-    if (precision !== 'fp32' && net !== 'airbench94') return refuse(`--precision ${precision} applies to airbench94 only; vgg11 trains in fp32.`);
-    return { ...study, preset, net, budgets: budgets ?? [...PRESETS[preset].budgets].sort((a, b) => a - b), modes, runs, precision };
+    if (net !== 'airbench94' && net !== 'vgg11' && preset !== 'full' && preset !== '10k') return refuse(`--net ${net} trains with its own widths and batch size: use --preset full or 10k.`);
+    if (precision !== 'fp32' && net === 'vgg11') return refuse(`--precision ${precision} applies to the airbench networks only; vgg11 trains in fp32.`);
+    return { ...study, preset, net, budgets: budgets ?? defaultBudgets(preset, net).sort((a, b) => a - b), modes, runs, precision };
   });
 }

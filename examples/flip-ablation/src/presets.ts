@@ -5,8 +5,10 @@
 // suite's. A run's epoch budget and flip are part of its key in the store, not
 // of the preset, so one experiment holds every cell of the ablation.
 
-export const NETS = ['airbench94', 'vgg11'] as const;
+export const NETS = ['airbench94', 'vgg11', 'airbench95', 'airbench96', 'airbench94_muon'] as const;
 export type Net = (typeof NETS)[number];
+/** The airbench variants: airbench94 takes the preset's widths and batch size; the others their own, and their own epochs as the default budget (airbench's headline runs). */
+export type AirbenchNet = Exclude<Net, 'vgg11'>;
 
 export const MODES = ['none', 'random', 'alternating'] as const;
 export type Mode = (typeof MODES)[number];

@@ -258,7 +258,7 @@ function markdown(reports: AblationReport[], withPlots: boolean, precision: Prec
     lines.push(
       `## ${r.experiment}`,
       '',
-      `${c.net === 'airbench94' ? `airbench94, widths ${c.widths.join('/')}, batch ${c.batchSize}, TTA ${c.tta}, ${c.precision}` : `VGG11 ×${c.vggWidth} (the repair example's recipe: SGD, batch 500)`}; first ${c.trainSubset} training images; accuracy on the first ${c.testSubset} test images; ${r.backends.join(', ')}; ${r.failed} failed run(s).`,
+      `${c.net !== 'vgg11' ? `${c.net}, widths ${c.widths.join('/')}, batch ${c.batchSize}, TTA ${c.tta}, ${c.precision}` : `VGG11 ×${c.vggWidth} (the repair example's recipe: SGD, batch 500)`}; first ${c.trainSubset} training images; accuracy on the first ${c.testSubset} test images; ${r.backends.join(', ')}; ${r.failed} failed run(s).`,
       '',
       '| epochs | flip | n | mean acc (%) | 95% CI | std | s/run |',
       '| --- | --- | --- | --- | --- | --- | --- |',

@@ -17,7 +17,7 @@ export async function runOne(config: AblationConfig, seeds: Seeds, backend: stri
   const flip = modeOf(seeds);
   const seed = seeds.seed!;
   // airbench94 checkpoints every epoch through the store; VGG11's runs are minutes long and start over.
-  if (config.net === 'airbench94') return runAirbench({ ...config, epochs, flip, backend }, { model: seed, order: seed, aug: seed }, context);
+  if (config.net !== 'vgg11') return runAirbench({ ...config, variant: config.net, epochs, flip, backend }, { model: seed, order: seed, aug: seed }, context);
   return runVgg(config, epochs, flip, seed, backend, context.signal);
 }
 

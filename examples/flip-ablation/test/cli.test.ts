@@ -33,9 +33,10 @@ describe('flags are refused before any work', () => {
     [['run', '--budgets', '2,0'], /--budgets must be distinct epoch counts/],
     [['run', '--budgets', '4,4'], /--budgets must be distinct epoch counts/],
     [['run', '--budgets', '9.95'], /in steps of 0\.1/],
-    [['run', '--net', 'resnet'], /--net must be airbench94 or vgg11, not 'resnet'/],
+    [['run', '--net', 'resnet'], /--net must be airbench94, vgg11, airbench95, airbench96 or airbench94_muon, not 'resnet'/],
     [['run', '--preset', 'huge'], /--preset must be cpu, full, 10k or tiny, not 'huge'/],
-    [['run', '--net', 'vgg11', '--precision', 'bf16'], /applies to airbench94 only/],
+    [['run', '--net', 'vgg11', '--precision', 'bf16'], /applies to the airbench networks only/],
+    [['run', '--net', 'airbench94_muon', '--preset', 'tiny'], /--net airbench94_muon trains with its own widths and batch size: use --preset full or 10k/],
     [['run', '--runs', '0'], /--runs must be an integer in \[1, 100000\], not '0'/],
     [['worker'], /worker needs --experiment/],
   ])('%j', (argv, message) => {

@@ -19,6 +19,7 @@ import {
   type CheckpointOptions,
   type Precision,
   type TrainingState,
+  type VariantName,
 } from '@airbench-ts/airbench-net';
 import type { CheckpointSlot, RunOutput, Seeds } from '@airbench-ts/run-variance';
 import { airbenchLoader } from './airbench-loader';
@@ -35,6 +36,8 @@ export interface AirbenchSetting {
 }
 
 export interface RunSetting extends AirbenchSetting {
+  /** The airbench variant whose hyperparameters the run takes (default airbench94); widths, batch size and epochs come from the setting. */
+  variant?: VariantName;
   backend: string;
   /** The training images' flip: airbench's alternating (the default), random, or none (examples/flip-ablation). */
   flip?: 'none' | 'random' | 'alternating';
@@ -53,15 +56,15 @@ async function load(setting: AirbenchSetting): Promise<Pick<Cifar10, 'train' | '
 }
 
 /** The airbench config of a setting. */
-function configOf(setting: AirbenchSetting & { precision?: Precision; flip?: RunSetting['flip'] }): AirbenchConfig {
-  return makeConfig('airbench94', {
+function configOf(setting: AirbenchSetting & Pick<RunSetting, 'precision' | 'flip' | 'variant'>): AirbenchConfig {
+  return makeConfig(setting.variant ?? 'airbench94', {
     ...(setting.precision ? { precision: setting.precision } : {}),
     widths: setting.widths,
     batchSize: setting.batchSize,
     epochs: setting.epochs,
     tta: setting.tta,
     whiteningImages: Math.min(5000, setting.trainSubset),
-    ...(setting.flip ? { augmentation: { ...CONFIGS.airbench94.augmentation, flip: setting.flip } } : {}),
+    ...(setting.flip ? { augmentation: { ...CONFIGS[setting.variant ?? 'airbench94'].augmentation, flip: setting.flip } } : {}),
   });
 }
 

@@ -67,8 +67,8 @@ export interface AirbenchConfig {
   logitScale: number;
   /** LR schedule: from startFactor up to 1 over the first warmupFraction of steps, then linearly to endFactor. */
   schedule: { warmupFraction: number; startFactor: number; endFactor: number };
-  /** Lookahead: every `every` steps, slow ← d·slow + (1−d)·fast, fast ← slow, with d = decay^every·(s/T)^3. */
-  lookahead: { every: number; decay: number };
+  /** Lookahead: every `every` steps, slow ← d·slow + (1−d)·fast, fast ← slow, with d = decay^every·(s/T)^3; null: none (airbench94_muon). */
+  lookahead: { every: number; decay: number } | null;
   /** Data augmentation the example's loader applies (the net itself does not augment). */
   augmentation: { translate: number; cutout: number; flip: 'alternating' | 'random' | 'none' };
   /** Test-time augmentation level: 0 none, 1 mirror, 2 mirror + two 1-pixel translations. */
@@ -81,6 +81,17 @@ export interface AirbenchConfig {
    * AMX, see @airbench-ts-example/backend); elsewhere it computes in float32.
    */
   precision: Precision;
+  /**
+   * airbench94_muon's optimiser (muon.ts). Absent: airbench's Nesterov SGD in two groups
+   * (lr, weightDecay, momentum, biasScaler above). Present: Muon for the conv filters at
+   * `lr` per step (momentum `momentum`, Nesterov, `steps` Newton–Schulz iterations), and
+   * Nesterov SGD for the rest: the BatchNorm shifts at `sgd.biasLr`, the whitening bias at
+   * `sgd.biasLr` decaying linearly to 0 over its whiteningBiasEpochs, the head at
+   * `sgd.headLr`; weight decay `sgd.weightDecay` per example (coupled, as PyTorch's).
+   */
+  muon?: { lr: number; momentum: number; steps: number; sgd: { momentum: number; biasLr: number; headLr: number; weightDecay: number } };
+  /** The head's weights are rescaled to this standard deviation after their init (airbench94_muon: 1). Absent: the init as is. */
+  headStd?: number;
 }
 
 const airbench94: AirbenchConfig = {
@@ -138,6 +149,20 @@ export const CONFIGS = {
     schedule: { warmupFraction: 0.1, startFactor: 0.2, endFactor: 0 },
     augmentation: { translate: 4, cutout: 12, flip: 'alternating' as const },
   }),
+  // airbench94_muon.py (cifar10-airbench README: 94.01% in 2.59 s, n = 200; docs/papers.md §1.0): Muon for the
+  // filters, batch 2000 for 8 epochs, lr decaying linearly to 0 with no warm-up, no lookahead, a unit-std head
+  // and logits / 256 (the head's input width) instead of × 1/9.
+  airbench94_muon: Object.freeze({
+    ...airbench94,
+    name: 'airbench94_muon',
+    batchSize: 2000,
+    epochs: 8,
+    logitScale: 1 / 256,
+    headStd: 1,
+    lookahead: null,
+    schedule: { warmupFraction: 0, startFactor: 1, endFactor: 0 },
+    muon: { lr: 0.24, momentum: 0.6, steps: 3, sgd: { momentum: 0.85, biasLr: 0.053, headLr: 0.67, weightDecay: 2e-6 } },
+  }),
 } satisfies Record<string, AirbenchConfig>;
 
 export type VariantName = keyof typeof CONFIGS;
@@ -183,8 +208,20 @@ export function validateConfig(config: AirbenchConfig): AirbenchConfig {
   fraction('labelSmoothing', config.labelSmoothing, true);
   fraction('batchNormMomentum', config.batchNormMomentum, true);
   fraction('schedule.warmupFraction', config.schedule?.warmupFraction, true);
-  if (!(config.lookahead?.every >= 1 && Number.isSafeInteger(config.lookahead.every))) refuse('lookahead.every', 'a positive integer', config.lookahead?.every);
-  fraction('lookahead.decay', config.lookahead.decay);
+  if (config.lookahead !== null) {
+    if (!(config.lookahead?.every >= 1 && Number.isSafeInteger(config.lookahead.every))) refuse('lookahead.every', 'a positive integer', config.lookahead?.every);
+    fraction('lookahead.decay', config.lookahead.decay);
+  }
+  if (config.muon !== undefined) {
+    const { lr, momentum, steps, sgd } = config.muon;
+    if (!(lr > 0)) refuse('muon.lr', 'a positive number', lr);
+    fraction('muon.momentum', momentum, true);
+    if (!(Number.isSafeInteger(steps) && steps >= 1)) refuse('muon.steps', 'a positive integer', steps);
+    fraction('muon.sgd.momentum', sgd?.momentum, true);
+    for (const field of ['biasLr', 'headLr'] as const) if (!(sgd?.[field] > 0)) refuse(`muon.sgd.${field}`, 'a positive number', sgd?.[field]);
+    if (!(sgd.weightDecay >= 0)) refuse('muon.sgd.weightDecay', 'a number ≥ 0', sgd.weightDecay);
+  }
+  if (config.headStd !== undefined && !(config.headStd > 0)) refuse('headStd', 'a positive number', config.headStd);
   if (![0, 1, 2].includes(config.tta)) refuse('tta', '0, 1 or 2', config.tta);
   if (!PRECISIONS.includes(config.precision)) refuse('precision', `one of ${PRECISIONS.join(', ')}`, config.precision);
   return config;

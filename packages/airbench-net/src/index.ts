@@ -13,6 +13,7 @@ export { permutationSpec } from './permutation-spec';
 export type { AirbenchPermutationSpec, PermutationGroupSpec } from './permutation-spec';
 export { smoothedCrossEntropySum } from './loss';
 export { NesterovSgd } from './optimizer';
+export { Muon, newtonSchulz } from './muon';
 export { lrMultiplier, lookaheadDecay, totalSteps } from './schedule';
 export { train } from './train';
 export type { CheckpointOptions, EpochRecord, StepInfo, TrainOptions, TrainResult } from './train';

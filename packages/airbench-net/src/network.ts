@@ -81,8 +81,20 @@ export function makeNet(config: AirbenchConfig, seed: number): AirbenchModel {
     channelsIn = width;
   });
   const last = config.widths[2];
-  params['head.weight'] = variable('head.weight', uniform(last * config.classes, 1 / Math.sqrt(last), parameterGenerator(seed, index++)), [last, config.classes], true);
+  const head = uniform(last * config.classes, 1 / Math.sqrt(last), parameterGenerator(seed, index++));
+  if (config.headStd !== undefined) rescaleToStd(head, config.headStd);
+  params['head.weight'] = variable('head.weight', head, [last, config.classes], true);
   return { config, params, buffers };
+}
+
+/** Scales `values` in place to this (unbiased, as torch's `std`) standard deviation: airbench94_muon's `w *= 1 / w.std()`. */
+function rescaleToStd(values: Float32Array, std: number): void {
+  let mean = 0;
+  for (const v of values) mean += v / values.length;
+  let squares = 0;
+  for (const v of values) squares += (v - mean) ** 2;
+  const scale = std / Math.sqrt(squares / (values.length - 1));
+  for (let i = 0; i < values.length; i++) values[i]! *= scale;
 }
 
 /** Frees every variable of the model. */

@@ -20,6 +20,6 @@ export function lrMultiplier(step: number, total: number, schedule: AirbenchConf
  * The lookahead decay after `step` completed steps of T: decay^every·(s/T)³.
  * Near 0 early (the slow weights just follow), 0.95⁵ ≈ 0.774 at the end.
  */
-export function lookaheadDecay(step: number, total: number, lookahead: AirbenchConfig['lookahead']): number {
+export function lookaheadDecay(step: number, total: number, lookahead: NonNullable<AirbenchConfig['lookahead']>): number {
   return lookahead.decay ** lookahead.every * (step / total) ** 3;
 }

@@ -7,7 +7,8 @@ import { evaluate } from './evaluate';
 import { Lookahead } from './lookahead';
 import { smoothedCrossEntropySum } from './loss';
 import { disposeModel, forward, makeNet, type AirbenchModel } from './network';
-import { NesterovSgd } from './optimizer';
+import { Muon } from './muon';
+import { NesterovSgd, type ParameterGroup } from './optimizer';
 import { lookaheadDecay, lrMultiplier, totalSteps } from './schedule';
 import { initWhitening } from './whitening';
 import { yieldToEventLoop } from './yield';
@@ -97,25 +98,23 @@ export async function train(config: AirbenchConfig, data: TrainData, options: Tr
   const resume = options.resumeFrom;
   if (resume) checkResumable(resume, config, seed, data.train.length, steps);
   const every = checkpointEvery(options.checkpoint);
-  // The two SGD groups, computed once, not per parameter per step.
-  const groups = { shift: parameterGroup(config, 'norm'), other: parameterGroup(config, 'other') };
-  const groupOf = (name: string) => (name.includes('norm') ? groups.shift : groups.other);
+  const optimizers = makeOptimizers(config, data.train.length);
 
   const started = performance.now();
   const model = makeNet(config, seed);
   // The slow copy is taken before the whitening init, as in airbench (its effect is negligible).
-  const lookahead = new Lookahead(model);
-  const optimizer = new NesterovSgd(config.momentum);
+  const lookahead = config.lookahead ? new Lookahead(model) : null;
+  const { sgd: optimizer, muon } = optimizers;
   const history: EpochRecord[] = resume ? structuredClone(resume.history) : [];
   try {
-    if (resume) restoreState(resume, model, optimizer, lookahead);
+    if (resume) restoreState(resume, model, optimizer, muon, lookahead);
     else initWhitening(model, data.whitening);
     const whiteningSeconds = resume ? resume.seconds.whitening : (performance.now() - started) / 1000;
     let trainingSeconds = resume?.seconds.training ?? 0;
     let step = resume?.step ?? 0;
     const save = async (epoch: number, batch: number) => {
       const seconds = { whitening: whiteningSeconds, training: trainingSeconds };
-      await options.checkpoint!.save(await captureState({ config, seed, step, steps, epoch, batch, batchesPerEpoch: data.train.length, history, seconds, model, optimizer, lookahead }));
+      await options.checkpoint!.save(await captureState({ config, seed, step, steps, epoch, batch, batchesPerEpoch: data.train.length, history, seconds, model, optimizer, muon, lookahead }));
     };
     for (let epoch = resume?.epoch ?? 0; epoch < Math.ceil(config.epochs) && step < steps; epoch++) {
       let epochStart = performance.now();
@@ -149,13 +148,13 @@ export async function train(config: AirbenchConfig, data: TrainData, options: Tr
         }, variables);
         const byName: Record<string, tf.Tensor> = {};
         names.forEach((name, i) => (byName[name] = grads[variables[i]!.name]!));
-        optimizer.step(model.params, byName, groupOf, multiplier);
+        optimizers.step(model.params, byName, step, steps, multiplier);
         tf.dispose([...Object.values(grads), inputs]);
         last = [value, hits!, labels];
         step += 1;
-        if (step % config.lookahead.every === 0) lookahead.update(lookaheadDecay(step, steps, config.lookahead));
+        if (lookahead && step % config.lookahead!.every === 0) lookahead.update(lookaheadDecay(step, steps, config.lookahead!));
         if (step >= steps) {
-          lookahead.update(1); // the final network is the slow weights
+          lookahead?.update(1); // the final network is the slow weights
           break;
         }
         // Mid-epoch states; the one after an epoch's last batch waits for the epoch's record.
@@ -188,9 +187,53 @@ export async function train(config: AirbenchConfig, data: TrainData, options: Tr
     disposeModel(model);
     throw error;
   } finally {
-    lookahead.dispose();
+    lookahead?.dispose();
     optimizer.dispose();
+    muon?.dispose();
   }
+}
+
+/**
+ * The step's optimisers. airbench: Nesterov SGD in two groups (the BatchNorm shifts
+ * at 64× the lr), the schedule's multiplier on both. airbench94_muon: Muon for the
+ * conv filters (4-d parameters) and Nesterov SGD for the rest, each group at its own
+ * learning rate: the whitening bias decays to 0 over its own epochs, the others with
+ * the schedule.
+ */
+function makeOptimizers(config: AirbenchConfig, batchesPerEpoch: number) {
+  if (!config.muon) {
+    // The two SGD groups, computed once, not per parameter per step.
+    const groups = { shift: parameterGroup(config, 'norm'), other: parameterGroup(config, 'other') };
+    const groupOf = (name: string) => (name.includes('norm') ? groups.shift : groups.other);
+    const sgd = new NesterovSgd(config.momentum);
+    return {
+      sgd,
+      muon: null,
+      step: (params: Record<string, tf.Variable>, grads: Record<string, tf.Tensor>, _step: number, _total: number, multiplier: number) => sgd.step(params, grads, groupOf, multiplier),
+    };
+  }
+  const { lr, momentum, steps: nsSteps, sgd: s } = config.muon;
+  const sgd = new NesterovSgd(s.momentum);
+  const muon = new Muon({ momentum, nesterov: true, steps: nsSteps });
+  // Coupled decay as PyTorch's SGD: λ = decay / lr, so that lr·λ, the shrinkage per step, is decay × batch.
+  const decay = s.weightDecay * config.batchSize;
+  const whiteningSteps = config.whiteningBiasEpochs * batchesPerEpoch;
+  return {
+    sgd,
+    muon,
+    step: (params: Record<string, tf.Variable>, grads: Record<string, tf.Tensor>, step: number, _total: number, multiplier: number) => {
+      const filters: Record<string, tf.Tensor> = {};
+      const rest: Record<string, tf.Tensor> = {};
+      for (const [name, grad] of Object.entries(grads)) (params[name]!.rank === 4 ? filters : rest)[name] = grad;
+      muon.step(params, filters, lr * multiplier);
+      const groupOf = (name: string): ParameterGroup => {
+        if (name === 'whiten.bias') return { lr: s.biasLr * (1 - step / whiteningSteps), weightDecay: decay / s.biasLr };
+        const base = name.startsWith('head') ? s.headLr : s.biasLr;
+        return { lr: base * multiplier, weightDecay: decay / base };
+      };
+      sgd.step(params, rest, groupOf, 1);
+    },
+  };
 }
 
 function checkpointEvery(checkpoint: CheckpointOptions | undefined): { epochs?: number; steps?: number } {
@@ -216,7 +259,8 @@ interface Capture {
   seconds: { whitening: number; training: number };
   model: AirbenchModel;
   optimizer: NesterovSgd;
-  lookahead: Lookahead;
+  muon: Muon | null;
+  lookahead: Lookahead | null;
 }
 
 /** Copies every tensor a step depends on out of the backend, with the position in the run. */
@@ -224,8 +268,8 @@ async function captureState(c: Capture): Promise<TrainingState> {
   const named: [string, tf.Tensor][] = [
     ...Object.entries(c.model.params).map(([name, v]) => [`param/${name}`, v] as [string, tf.Tensor]),
     ...Object.entries(c.model.buffers).map(([name, v]) => [`buffer/${name}`, v] as [string, tf.Tensor]),
-    ...[...c.optimizer.state].map(([name, v]) => [`momentum/${name}`, v] as [string, tf.Tensor]),
-    ...[...c.lookahead.state].map(([name, v]) => [`slow/${name}`, v] as [string, tf.Tensor]),
+    ...[...c.optimizer.state, ...(c.muon?.state ?? [])].map(([name, v]) => [`momentum/${name}`, v] as [string, tf.Tensor]),
+    ...[...(c.lookahead?.state ?? [])].map(([name, v]) => [`slow/${name}`, v] as [string, tf.Tensor]),
   ];
   const values = await Promise.all(named.map(([, t]) => t.data() as Promise<Float32Array>));
   const tensors: TrainingState['tensors'] = {};
@@ -247,7 +291,7 @@ async function captureState(c: Capture): Promise<TrainingState> {
 }
 
 /** Puts a state's tensors into a fresh model, optimizer and lookahead; every one must be there with its shape. */
-function restoreState(state: TrainingState, model: AirbenchModel, optimizer: NesterovSgd, lookahead: Lookahead): void {
+function restoreState(state: TrainingState, model: AirbenchModel, optimizer: NesterovSgd, muon: Muon | null, lookahead: Lookahead | null): void {
   const take = (key: string, shape: readonly number[]): tf.Tensor => {
     const found = state.tensors[key];
     if (!found || found.shape.join() !== shape.join() || found.values.length !== shape.reduce((a, b) => a * b, 1)) {
@@ -265,17 +309,22 @@ function restoreState(state: TrainingState, model: AirbenchModel, optimizer: Nes
         v.assign(t);
       }
     }
-    const slow: Record<string, tf.Tensor> = {};
-    for (const [name, v] of Object.entries({ ...model.params, ...model.buffers })) owned.push((slow[name] = take(`slow/${name}`, v.shape)));
-    lookahead.setState(slow);
+    if (lookahead) {
+      const slow: Record<string, tf.Tensor> = {};
+      for (const [name, v] of Object.entries({ ...model.params, ...model.buffers })) owned.push((slow[name] = take(`slow/${name}`, v.shape)));
+      lookahead.setState(slow);
+    }
+    // One momentum buffer per parameter that has had a gradient: Muon's for the filters (when it trains them), SGD's otherwise.
     const momentum: Record<string, tf.Tensor> = {};
+    const filterMomentum: Record<string, tf.Tensor> = {};
     for (const key of Object.keys(state.tensors).filter((k) => k.startsWith('momentum/'))) {
       const name = key.slice('momentum/'.length);
       const param = model.params[name];
       if (!param) throw new InvalidArgumentError('resumeFrom', `train: cannot resume: the state has momentum for '${name}', which the network does not have.`);
-      owned.push((momentum[name] = take(key, param.shape)));
+      owned.push(((muon && param.rank === 4 ? filterMomentum : momentum)[name] = take(key, param.shape)));
     }
     optimizer.setState(momentum);
+    muon?.setState(filterMomentum);
   } finally {
     tf.dispose(owned);
   }

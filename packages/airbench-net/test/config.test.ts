@@ -43,7 +43,7 @@ describe('hyperparameters against docs/papers.md §1.3–1.6', () => {
   });
 
   it('has the lookahead decay 0.95⁵·(s/T)³', () => {
-    const { lookahead } = CONFIGS.airbench94;
+    const lookahead = CONFIGS.airbench94.lookahead!;
     expect(lookaheadDecay(476, 476, lookahead)).toBeCloseTo(0.7737809, 7);
     expect(lookaheadDecay(5, 476, lookahead)).toBeCloseTo(0.7737809 * (5 / 476) ** 3, 12);
     expect(lookaheadDecay(0, 476, lookahead)).toBe(0);
