@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { MomentumBuffers } from './momentum-buffers';
 
 // ---------------------------------------------------------------------------
 // Muon (airbench94_muon.py): momentum, orthogonalised by Newton–Schulz
@@ -40,10 +41,10 @@ export function newtonSchulz(g: tf.Tensor2D, steps = 3, eps = 1e-7): tf.Tensor2D
 }
 
 /** Muon for conv filters stored HWIO ([kh, kw, in, out]): each is the matrix [kh·kw·in, out]. */
-export class Muon {
-  private readonly buffers = new Map<string, tf.Variable>();
-
-  constructor(private readonly settings: { momentum: number; nesterov: boolean; steps: number }) {}
+export class Muon extends MomentumBuffers {
+  constructor(private readonly settings: { momentum: number; nesterov: boolean; steps: number }) {
+    super();
+  }
 
   /** One step for the filters in `grads`, at learning rate `lr` (the schedule already applied). */
   step(params: Record<string, tf.Variable>, grads: Record<string, tf.Tensor>, lr: number): void {
@@ -51,10 +52,7 @@ export class Muon {
     for (const [name, grad] of Object.entries(grads)) {
       const param = params[name]!;
       tf.tidy(() => {
-        const previous = this.buffers.get(name);
-        const buffer = previous ? tf.add(tf.mul(previous, mu), grad) : grad;
-        if (previous) previous.assign(buffer);
-        else this.buffers.set(name, tf.variable(buffer, false));
+        const buffer = this.accumulate(name, grad, mu);
         const g = nesterov ? tf.add(grad, tf.mul(buffer, mu)) : buffer;
         // PyTorch's len(W) is the out channels: tfjs's HWIO keeps them last.
         const out = param.shape[3]!;
@@ -63,21 +61,5 @@ export class Muon {
         param.assign(tf.sub(normalised, tf.mul(update, lr)));
       });
     }
-  }
-
-  /** The momentum buffers by parameter name (read them, do not dispose them). */
-  get state(): ReadonlyMap<string, tf.Variable> {
-    return this.buffers;
-  }
-
-  /** Replaces every buffer with a copy of these values (resuming a training). */
-  setState(values: Record<string, tf.Tensor>): void {
-    this.dispose();
-    for (const [name, value] of Object.entries(values)) this.buffers.set(name, tf.variable(value, false));
-  }
-
-  dispose(): void {
-    tf.dispose([...this.buffers.values()]);
-    this.buffers.clear();
   }
 }
