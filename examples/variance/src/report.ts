@@ -29,6 +29,8 @@ export interface ExperimentReport extends VarianceReport {
   failed: number;
   /** Ensemble class-wise calibration: mean vote share vs the fraction where that class is the label, per bin. */
   calibration: { voteShare: number; accuracy: number; count: number }[];
+  /** Expected calibration error of the vote share: Σ over bins of (count / total)·|vote share − accuracy|. */
+  ece: number;
   plots: string[];
 }
 
@@ -109,6 +111,8 @@ async function reportOf(store: RunStore, experiment: Experiment, out: string, st
   const calibration = calibrationTable(predictions, experiment.labels, { classes: 10, bins: 10 })
     .filter((b) => b.count > 0)
     .map((b) => ({ voteShare: b.meanVoteShare, accuracy: b.accuracy, count: b.count }));
+  const total = calibration.reduce((s, b) => s + b.count, 0);
+  const ece = calibration.reduce((s, b) => s + (b.count / total) * Math.abs(b.voteShare - b.accuracy), 0);
   return {
     experiment: experiment.name,
     config: experiment.config as VarianceConfig | Record<string, unknown>,
@@ -118,8 +122,31 @@ async function reportOf(store: RunStore, experiment: Experiment, out: string, st
     backends: [...new Set(done.map((r) => r.backend ?? '?'))],
     failed: runs.filter((r) => r.state === 'failed').length,
     calibration,
+    ece,
     plots: plots.map((p) => p.svg),
   };
+}
+
+/** What the figures of one experiment say about the paper's claims, in words. */
+function reading(r: ExperimentReport): string {
+  const share = r.stdAccuracy > 0 ? r.ieaStd / r.stdAccuracy : NaN;
+  const [low, high] = r.distributionWiseCI.std;
+  const verdict =
+    low === 0
+      ? 'σ_D cannot be told from 0: the spread between runs is what a finite test set gives when errors are independent, as the paper finds for converged trainings (test-set variance, not distribution-wise).'
+      : r.distributionWiseStd > 0.5 * r.stdAccuracy
+        ? 'Most of the spread is distribution-wise: runs of this training really differ on the whole distribution, not only on this test set: the under-trained regime, where the paper does not claim small distribution-wise variance.'
+        : 'σ_D is above 0 but below half the test-set std: some distribution-wise variance remains at this training length.';
+  return [
+    `**${r.experiment}** (${r.runs} runs, vary ${r.vary}, ${r.epochs} epochs): test-set std ${pct(r.stdAccuracy)}; independent errors predict ${pct(r.ieaStd)} (${(share * 100).toFixed(0)}% of it); σ_D ${pct(r.distributionWiseStd)}, 95% CI ${pct(low)}–${pct(high)}; split-half r ${r.splitHalf.correlation.toFixed(2)}. ${verdict}`,
+    `Calibration of the ensemble's vote share: ECE ${r.ece.toFixed(4)} over ${r.calibration.length} bins (0 is perfectly class-wise calibrated, the premise of the paper's calibration argument).`,
+    '',
+    ...r.plots.map((svg) => {
+      const png = svg.replace(/\.svg$/, '.png').split('/').pop()!;
+      return `![${png.replace(/\.png$/, '')}](${png})`;
+    }),
+    '',
+  ].join('\n');
 }
 
 const pct = (x: number, digits = 3) => `${(x * 100).toFixed(digits)}%`;
@@ -140,7 +167,12 @@ function markdown(reports: ExperimentReport[], images: string[]): string {
     'split-half r: correlation across runs of the accuracies on two random halves of the test set (≈ 0 when σ_D ≈ 0).',
     '√(err/2n): the binary-calibration formula (docs/papers.md §2.4).',
     '',
-    ...images.map((png) => `![](${png.split('/').pop()})`),
+    '## What each experiment says',
+    '',
+    ...reports.map(reading),
+    '## All experiments together',
+    '',
+    ...images.map((png) => `![${png.split('/').pop()!.replace(/\.png$/, '')}](${png.split('/').pop()})`),
     '',
   ];
   return lines.join('\n');

@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -90,7 +90,13 @@ describe('run, then report (SQLite)', () => {
     expect(tiny).toMatchObject({ experiment: 'tiny-vary-all', runs: 3, examples: 1000 });
     for (const key of ['meanAccuracy', 'stdAccuracy', 'ieaStd', 'distributionWiseStd', 'binaryCalibrationStd']) expect(typeof tiny[key]).toBe('number');
     expect(tiny.splitHalf).toEqual({ covariance: expect.any(Number), correlation: expect.any(Number) });
-    expect(readFileSync(join(out, 'report.md'), 'utf8')).toMatch(/\| tiny-vary-all \| all \| 2 \| 3 \|/);
+    const markdown = readFileSync(join(out, 'report.md'), 'utf8');
+    expect(markdown).toMatch(/\| tiny-vary-all \| all \| 2 \| 3 \|/);
+    // The reading in words, the calibration number, and a link to every plot written.
+    expect(markdown).toMatch(/\*\*tiny-vary-all\*\* \(3 runs, vary all, 2 epochs\): test-set std .*; independent errors predict .*σ_D .*95% CI/);
+    expect(markdown).toMatch(/ECE \d\.\d{4} over \d+ bins/);
+    expect(typeof tiny.ece).toBe('number');
+    for (const png of readdirSync(out).filter((f) => f.endsWith('.png'))) expect(markdown).toContain(`(${png})`);
     for (const plot of ['tiny-vary-all-histogram', 'tiny-vary-all-split-half', 'calibration', 'std-vs-epochs']) {
       for (const ext of ['svg', 'png']) {
         const file = join(out, `${plot}.${ext}`);
