@@ -7,6 +7,7 @@ import type { StudyResult } from './study';
 // the plots (accuracy and loss over α per method; variance ratio per layer).
 
 const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
+const reduction = (x: number | null) => (x === null ? '— (see below)' : pct(x));
 
 // One colour per method in every plot (the variance plot's midpoints take their method's colour).
 const METHOD_COLOURS: Record<string, string> = { naive: '#4c78a8', permuted: '#f58518', 'permuted+resetBN': '#54a24b', 'permuted+REPAIR': '#e45756', 'permuted+closedForm': '#72b7b2' };
@@ -22,7 +23,8 @@ export function table(label: string, result: StudyResult): string {
     `${label}: endpoints ${pct(a.accuracy)} / ${pct(b.accuracy)} (loss ${a.loss.toFixed(3)} / ${b.loss.toFixed(3)}); permuted B = B up to ${result.equivalence.maxAbsDifference.toExponential(1)} (logits up to ${result.equivalence.maxAbsOutput.toFixed(1)})`,
     line(header),
     ...rows.map(line),
-    `relative barrier reduction by REPAIR: accuracy ${pct(result.barrierReduction.accuracy)}, loss ${pct(result.barrierReduction.loss)}`,
+    `relative barrier reduction by REPAIR: accuracy ${reduction(result.barrierReduction.accuracy)}, loss ${reduction(result.barrierReduction.loss)}`,
+    ...result.barrierReduction.notes.map((note) => `  (${note})`),
     `variance ratio at α = 0.5, per layer (permuted): ${result.varianceRatio.map((v) => v.permuted.toFixed(2)).join(', ')}`,
   ].join('\n');
 }
@@ -32,7 +34,7 @@ export function jsonLines(model: string, result: StudyResult): string[] {
   const { a, b } = result.endpoints;
   return [
     ...result.methods.map((m) => JSON.stringify({ model, method: m.method, accuracy: m.midpoint.accuracy, loss: m.midpoint.loss, accuracyBarrier: m.accuracyBarrier, lossBarrier: m.lossBarrier, ...(m.note ? { note: m.note } : {}) })),
-    JSON.stringify({ model, endpointAccuracy: [a.accuracy, b.accuracy], endpointLoss: [a.loss, b.loss], barrierReduction: result.barrierReduction.loss, accuracyBarrierReduction: result.barrierReduction.accuracy, maxAbsDifference: result.equivalence.maxAbsDifference }),
+    JSON.stringify({ model, endpointAccuracy: [a.accuracy, b.accuracy], endpointLoss: [a.loss, b.loss], barrierReduction: result.barrierReduction.loss, accuracyBarrierReduction: result.barrierReduction.accuracy, ...(result.barrierReduction.notes.length ? { notes: result.barrierReduction.notes } : {}), maxAbsDifference: result.equivalence.maxAbsDifference }),
   ];
 }
 

@@ -43,7 +43,12 @@ export interface StudyResult {
   /** Per layer, at α = ½: mean channel variance of the midpoint over the endpoints' average (docs/papers.md §3.6). */
   varianceRatio: { layer: string; naive: number; permuted: number; repaired: number }[];
   /** 1 − B(permuted + REPAIR) / B(permuted), for the accuracy and the loss barrier. */
-  barrierReduction: { accuracy: number; loss: number };
+  /**
+   * 1 − B(permuted + REPAIR) / B(permuted), per metric; null where the permuted barrier is not clear of
+   * noise (accuracy: ≤ 2 standard errors of an accuracy on this test set; loss: ≤ 0.01), with `notes` saying why:
+   * a ratio of a barrier that is noise (or negative) means nothing.
+   */
+  barrierReduction: { accuracy: number | null; loss: number | null; notes: string[] };
 }
 
 export interface StudyOptions {
@@ -217,9 +222,24 @@ export async function study(model: ExampleModel, a: WeightMap, b: WeightMap, opt
     equivalence,
     methods: results,
     varianceRatio: layers.map((layer) => ({ layer, naive: naive[layer]!, permuted: permuted[layer]!, repaired: repaired[layer]! })),
-    barrierReduction: {
-      accuracy: barrierReduction(find('permuted').accuracyBarrier, find('permuted+REPAIR').accuracyBarrier),
-      loss: barrierReduction(find('permuted').lossBarrier, find('permuted+REPAIR').lossBarrier),
-    },
+    barrierReduction: barrierReductions(find('permuted'), find('permuted+REPAIR'), (endpoints.a.accuracy + endpoints.b.accuracy) / 2, options.test.length),
   };
+}
+
+/** The relative barrier reductions, where the permuted barrier they divide by is clear of noise. */
+export function barrierReductions(permuted: MethodResult, repaired: MethodResult, accuracy: number, testImages: number): StudyResult['barrierReduction'] {
+  const notes: string[] = [];
+  const twoSe = 2 * Math.sqrt((accuracy * (1 - accuracy)) / testImages);
+  const pp = (x: number) => `${(x * 100).toFixed(2)} pp`;
+  let accuracyReduction: number | null = barrierReduction(permuted.accuracyBarrier, repaired.accuracyBarrier);
+  if (!(permuted.accuracyBarrier > twoSe)) {
+    accuracyReduction = null;
+    notes.push(`accuracy: the permuted barrier, ${pp(permuted.accuracyBarrier)}, is not clear of noise (2 standard errors of an accuracy on ${testImages} test images: ${pp(twoSe)}), so no reduction is given`);
+  }
+  let lossReduction: number | null = barrierReduction(permuted.lossBarrier, repaired.lossBarrier);
+  if (!(permuted.lossBarrier > 0.01)) {
+    lossReduction = null;
+    notes.push(`loss: the permuted barrier, ${permuted.lossBarrier.toFixed(3)}, is not above 0.01, so no reduction is given`);
+  }
+  return { accuracy: accuracyReduction, loss: lossReduction, notes };
 }

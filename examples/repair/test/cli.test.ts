@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadEndpoint, saveEndpoint } from '../src/cache';
 import { parseOptions } from '../src/options';
+import { barrierReductions } from '../src/study';
 import { captureStderr } from '@airbench-ts-example/cli';
 
 const out = mkdtempSync(join(tmpdir(), 'repair-example-'));
@@ -30,6 +31,20 @@ describe('flags are refused before any work', () => {
     expect(result).toEqual({ exit: 2 });
     expect(text).toMatch(message);
     expect(text).toMatch(/See 'npm run repair -- --help' for every option\./);
+  });
+});
+
+describe('the relative barrier reduction', () => {
+  const method = (accuracyBarrier: number, lossBarrier: number) => ({ method: 'permuted', curve: { alphas: [], accuracy: [], loss: [] }, midpoint: { accuracy: 0, loss: 0 }, accuracyBarrier, lossBarrier }) as Parameters<typeof barrierReductions>[0];
+  it('is given where the permuted barrier is clear of noise', () => {
+    expect(barrierReductions(method(0.2, 0.5), method(0.05, 0.1), 0.6, 10_000)).toEqual({ accuracy: 0.75, loss: 0.8, notes: [] });
+  });
+  it('is not given, and says why, for a barrier within noise or negative (no "−400%")', () => {
+    // 2 standard errors of a 60% accuracy on 1,000 images: 3.1 pp; a 0.5 pp barrier is noise.
+    const { accuracy, loss, notes } = barrierReductions(method(0.005, -0.02), method(0.025, 0.01), 0.6, 1000);
+    expect([accuracy, loss]).toEqual([null, null]);
+    expect(notes[0]).toMatch(/accuracy: the permuted barrier, 0\.50 pp, is not clear of noise \(2 standard errors of an accuracy on 1000 test images: 3\.10 pp\)/);
+    expect(notes[1]).toMatch(/loss: the permuted barrier, -0\.020, is not above 0\.01/);
   });
 });
 
