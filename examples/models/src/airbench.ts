@@ -1,7 +1,7 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import { normalizeImages } from '@airbench-ts/cifar-data';
 import { airbenchLoader } from '@airbench-ts-example/harness';
-import { forward, makeConfig, permutationSpec, train, type NormKind } from '@airbench-ts/airbench-net';
+import { AirbenchError, checkResumable, decodeTrainingState, encodeTrainingState, forward, makeConfig, permutationSpec, totalSteps, train, type NormKind, type TrainingState } from '@airbench-ts/airbench-net';
 import type { CorrectionSite, NormLayer } from '@airbench-ts/repair';
 import type { ExampleModel } from './model';
 
@@ -36,11 +36,29 @@ export function airbench94(options: { width: number; norm: NormKind; epochs: num
     training: {
       kind: 'own',
       describe: `airbench94's own training (widths ${widths.join('/')}, batch ${config.batchSize}, ${config.epochs} epochs, lr ${config.lr}, shift lr ×${config.biasScaler}, alternating flip, translate ${config.augmentation.translate})`,
-      async train(seed, images, onStep) {
+      async train(seed, images, onStep, checkpoint) {
         const whitening = normalizeImages(images, { count: Math.min(config.whiteningImages, images.length) });
         const loader = airbenchLoader(images, config, seed);
         try {
-          const { model } = await train(config, { train: loader, whitening }, { seed, onStep: (info) => onStep(info.step + 1, info.totalSteps) });
+          // airbench-net's own training states: checked against this config, seed and data before they are used.
+          let resumeFrom: TrainingState | undefined;
+          const saved = checkpoint && (await checkpoint.load());
+          if (saved) {
+            try {
+              resumeFrom = await decodeTrainingState(saved, 'the endpoint checkpoint');
+              checkResumable(resumeFrom, config, seed, loader.length, totalSteps(config, loader.length));
+            } catch (error) {
+              if (!AirbenchError.isInstance(error)) throw error;
+              checkpoint.onWarning?.(`${error.message} Training from the start.`);
+              resumeFrom = undefined;
+            }
+          }
+          const { model } = await train(config, { train: loader, whitening }, {
+            seed,
+            onStep: (info) => onStep(info.step + 1, info.totalSteps),
+            ...(resumeFrom ? { resumeFrom } : {}),
+            ...(checkpoint ? { checkpoint: { everySteps: checkpoint.everySteps, save: async (state: TrainingState) => checkpoint.save(await encodeTrainingState(state)) } } : {}),
+          });
           return { ...model.params, ...model.buffers };
         } finally {
           whitening.dispose();

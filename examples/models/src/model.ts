@@ -37,8 +37,22 @@ export type Training =
       kind: 'own';
       /** One line for the README and the results: what the training is. */
       describe: string;
-      train(seed: number, images: ImageSplit, onStep: (step: number, total: number) => void): Promise<Record<string, tf.Tensor>>;
+      train(seed: number, images: ImageSplit, onStep: (step: number, total: number) => void, checkpoint?: EndpointCheckpoint): Promise<Record<string, tf.Tensor>>;
     };
+
+/**
+ * Where an endpoint's training keeps its state, so that a stop costs at most `everySteps` steps: the caller
+ * stores the bytes (a file, written atomically) and hands them back when the same training starts again.
+ */
+export interface EndpointCheckpoint {
+  /** Identifies the training (model, recipe, seed, data): a stored state of another key is not used. */
+  key: string;
+  load(): Promise<Uint8Array | null>;
+  save(bytes: Uint8Array): Promise<void>;
+  everySteps: number;
+  /** Told why a stored state was not used (damaged, another training's): the training then starts over. */
+  onWarning?: (message: string) => void;
+}
 
 export interface ExampleModel extends RepairModel {
   /** What the table calls it, e.g. 'vgg11 ×0.25'. */

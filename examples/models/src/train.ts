@@ -2,7 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { CifarLoader, type ImageSplit } from '@airbench-ts/cifar-data';
 import { createFlipPolicy, type FlipMode } from '@airbench-ts/derand-flip';
 import { resetBatchNorm } from '@airbench-ts/repair';
-import type { ExampleModel, Recipe } from './model';
+import { decodeEndpointState, encodeEndpointState } from './endpoint-state';
+import type { EndpointCheckpoint, ExampleModel, Recipe } from './model';
 
 /** The learning-rate multiplier at `step` of `total`: linear from 0 to 1 over the warm-up, then linear to 0 (docs/papers.md §3.8's triangle). */
 export function triangular(step: number, total: number, warmupFraction: number): number {
@@ -26,13 +27,14 @@ export async function trainEndpoint(
   statistics: () => Iterable<tf.Tensor>,
   onStep: (step: number, total: number) => void,
   flip: FlipMode | 'none' = 'random',
+  checkpoint?: EndpointCheckpoint,
 ): Promise<Record<string, tf.Tensor>> {
   const training = model.training;
-  if (training.kind === 'own') return training.train(seed, images, onStep);
+  if (training.kind === 'own') return training.train(seed, images, onStep, checkpoint);
   const { recipe } = training;
   const { weights, trainable } = training.init(seed);
   try {
-    await sgd(model, weights, trainable, recipe, seed, images, onStep, flip);
+    await sgd(model, weights, trainable, recipe, seed, images, onStep, flip, checkpoint);
     if (!model.norms?.length) return weights;
     const reset = await resetBatchNorm(model, weights, statistics());
     for (const norm of model.norms) {
@@ -47,7 +49,17 @@ export async function trainEndpoint(
   }
 }
 
-async function sgd(model: ExampleModel, weights: Record<string, tf.Variable>, trainable: string[], recipe: Recipe, seed: number, images: ImageSplit, onStep: (step: number, total: number) => void, flip: FlipMode | 'none'): Promise<void> {
+async function sgd(
+  model: ExampleModel,
+  weights: Record<string, tf.Variable>,
+  trainable: string[],
+  recipe: Recipe,
+  seed: number,
+  images: ImageSplit,
+  onStep: (step: number, total: number) => void,
+  flip: FlipMode | 'none',
+  checkpoint?: EndpointCheckpoint,
+): Promise<void> {
   const loader = new CifarLoader(images, {
     batchSize: Math.min(recipe.batchSize, images.length),
     shuffle: true,
@@ -63,9 +75,21 @@ async function sgd(model: ExampleModel, weights: Record<string, tf.Variable>, tr
   const decayed = new Set(trainable.filter((name) => weights[name]!.rank >= 2));
   const optimizer = tf.train.momentum(recipe.lr, recipe.momentum);
   try {
-    let step = 0;
-    for (let epoch = 0; step < total; epoch++) {
+    // A stored state of this training: its weights, the optimiser's accumulators and its place; the loader's
+    // batches are a function of (seed, epoch), so skipping the batches done gives the rest of the same run.
+    const resumed = checkpoint ? await loadState(checkpoint, weights, optimizer) : null;
+    let step = resumed?.step ?? 0;
+    let epoch = resumed?.epoch ?? 0;
+    let batch = 0;
+    const save = async () => checkpoint!.save(await encodeEndpointState({ key: checkpoint!.key, step, epoch, batch, weights, optimizer: await optimizer.getWeights() }));
+    for (; step < total; epoch++) {
+      batch = 0;
       for (const { inputs, labels } of loader.batches(epoch)) {
+        batch += 1;
+        if (resumed && epoch === resumed.epoch && batch <= resumed.batch) {
+          tf.dispose([inputs, labels]);
+          continue;
+        }
         if (step >= total) {
           tf.dispose([inputs, labels]);
           break;
@@ -86,10 +110,31 @@ async function sgd(model: ExampleModel, weights: Record<string, tf.Variable>, tr
         }
         loss.dispose();
         onStep(step, total);
+        if (checkpoint && step % checkpoint.everySteps === 0 && step < total) await save();
         await new Promise((resolve) => setImmediate(resolve));
       }
     }
   } finally {
     optimizer.dispose();
   }
+}
+
+/** Restores a stored state into the weights and the optimiser; null (and a warning) when there is none that fits. */
+async function loadState(checkpoint: EndpointCheckpoint, weights: Record<string, tf.Variable>, optimizer: tf.MomentumOptimizer): Promise<{ step: number; epoch: number; batch: number } | null> {
+  const bytes = await checkpoint.load();
+  if (!bytes) return null;
+  let state;
+  try {
+    state = await decodeEndpointState(bytes, checkpoint.key, 'the endpoint checkpoint');
+  } catch (error) {
+    checkpoint.onWarning?.(`${(error as Error).message}; training from the start.`);
+    return null;
+  }
+  for (const [name, value] of Object.entries(state.weights)) {
+    weights[name]?.assign(value);
+    value.dispose();
+  }
+  // setWeights keeps the tensors it is given (as its accumulators and iteration count).
+  await optimizer.setWeights(state.optimizer);
+  return { step: state.step, epoch: state.epoch, batch: state.batch };
 }

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import type { EndpointCheckpoint } from '@airbench-ts-example/models';
 import { join } from 'node:path';
 
 // Trained endpoints under `<out>/endpoints/`, keyed by everything that shapes
@@ -41,4 +42,21 @@ export async function saveEndpoint(dir: string, name: string, key: unknown, weig
   };
   write(join(dir, `${name}.bin`), bytes);
   write(join(dir, `${name}.json`), JSON.stringify({ key, sha256: createHash('sha256').update(bytes).digest('hex'), specs } satisfies Manifest, null, 1));
+}
+
+/** An endpoint's training state as `<dir>/<name>.ckpt`, written atomically every 50 steps; removed once the endpoint is saved. */
+export function endpointCheckpoint(dir: string, name: string, key: string): EndpointCheckpoint & { remove(): void } {
+  const path = join(dir, `${name}.ckpt`);
+  return {
+    key,
+    everySteps: 50,
+    load: async () => (existsSync(path) ? new Uint8Array(readFileSync(path)) : null),
+    save: async (bytes) => {
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(`${path}.tmp`, bytes);
+      renameSync(`${path}.tmp`, path);
+    },
+    onWarning: (message) => process.stderr.write(`repair: ${message}\n`),
+    remove: () => rmSync(path, { force: true }),
+  };
 }

@@ -9,7 +9,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { selectBackend } from '@airbench-ts-example/backend';
 import { validateSpec } from '@airbench-ts/neuron-align';
-import { endpointKey, loadEndpoint, saveEndpoint } from './cache';
+import { endpointCheckpoint, endpointKey, loadEndpoint, saveEndpoint } from './cache';
 import { loadData, statisticsPasses } from './data';
 import { airbench94, mlp, resnet20, trainEndpoint, vgg11, type ExampleModel } from '@airbench-ts-example/models';
 import { parseOptions, type Options } from './options';
@@ -78,9 +78,12 @@ export async function main(argv: string[]): Promise<number> {
     if (weights) {
       process.stderr.write(`repair: endpoint ${'AB'[k]} (seed ${seed}) from ${join(dir, name)}.bin\n`);
     } else {
-      weights = await trainEndpoint(model, seed, data.train, passes, (step, total) => progress.update(`train ${'AB'[k]} (seed ${seed})`, step, total));
+      // The training keeps its state in <name>.ckpt every 50 steps: a stopped command resumes it when run again.
+      const checkpoint = endpointCheckpoint(dir, name, endpointKey({ ...settings, seed }));
+      weights = await trainEndpoint(model, seed, data.train, passes, (step, total) => progress.update(`train ${'AB'[k]} (seed ${seed})`, step, total), 'random', checkpoint);
       progress.stop();
       await saveEndpoint(dir, name, { ...settings, seed }, weights);
+      checkpoint.remove();
     }
     endpoints.push(weights);
   }

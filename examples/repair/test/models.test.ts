@@ -70,3 +70,40 @@ describe('triangular learning rate', () => {
     expect(lr.map((v) => Number(v.toFixed(3)))).toEqual([0.5, 1, 1, 0.875, 0.75, 0.625, 0.5, 0.375, 0.25, 0.125]);
   });
 });
+
+describe('an endpoint training stopped and started again', () => {
+  it('resumes from its stored state to the same weights, bit for bit; a damaged state is refused and it trains from the start', async () => {
+    const { loadCifar10 } = await import('@airbench-ts/cifar-data');
+    const { trainEndpoint, mlp } = await import('@airbench-ts-example/models');
+    await import('@tensorflow/tfjs-core/dist/register_all_gradients');
+    const { train } = await loadCifar10({ progress: false });
+    const images = { images: train.images.subarray(0, 1000 * 3072), labels: train.labels.subarray(0, 1000), length: 1000 };
+    const model = mlp({ width: 16, depth: 2, epochs: 2 }); // batch 500: 2 steps an epoch, 4 in all
+    let steps: number[] = [];
+    const run = async (stored: Uint8Array | null, saved: Uint8Array[] = [], warnings: string[] = []) => {
+      steps = [];
+      const weights = await trainEndpoint(model, 4, images, () => [], (step) => void steps.push(step), 'random', {
+        key: 'mlp-16x2-seed4',
+        everySteps: 3,
+        load: async () => stored,
+        save: async (bytes) => void saved.push(bytes),
+        onWarning: (message) => void warnings.push(message),
+      });
+      const values = Object.fromEntries(Object.entries(weights).map(([name, t]) => [name, Array.from(t.dataSync())]));
+      tf.dispose(Object.values(weights));
+      return values;
+    };
+    const states: Uint8Array[] = [];
+    const uninterrupted = await run(null, states);
+    expect(states).toHaveLength(1); // after step 3: mid-way through epoch 1
+    expect(steps).toEqual([1, 2, 3, 4]);
+    expect(await run(states[0]!)).toEqual(uninterrupted);
+    expect(steps).toEqual([4]); // only the step after the state was trained
+    const damaged = states[0]!.slice();
+    damaged[damaged.length - 5]! ^= 0xff;
+    const warnings: string[] = [];
+    expect(await run(damaged, [], warnings)).toEqual(uninterrupted);
+    expect(steps).toEqual([1, 2, 3, 4]);
+    expect(warnings[0]).toMatch(/the endpoint checkpoint: its tensors are damaged \(SHA-256 differs\); training from the start\./);
+  });
+});
