@@ -17,8 +17,9 @@ export async function main(argv: string[]): Promise<number> {
   const parsed = parseOptions(argv);
   if ('exit' in parsed) return parsed.exit;
   const options = parsed;
-  // Only `run` may create a store: `report` and `worker` on a mistyped path are refused, leaving no file behind.
-  const store = await openStore(options.store, { mode: options.command === 'run' ? 'create' : 'existing' });
+  // Only `run` may create a store: `report` and `worker` on a mistyped path are refused, leaving no file behind;
+  // `report` writes nothing at all (an older store is read as it is, not migrated).
+  const store = await openStore(options.store, { mode: options.command === 'run' ? 'create' : options.command === 'report' ? 'read' : 'existing' });
   try {
     if (options.command === 'report') return await writeReport(store, options);
     let experiment: Experiment;

@@ -1,4 +1,4 @@
-import { copyFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -173,6 +173,15 @@ describe('schema migrations', () => {
     before.close();
     expect(rows.length).toBeGreaterThan(100);
 
+    // A reader ('read') reads it as it is and writes nothing: still version 1 afterwards.
+    const reader = await openStore(`sqlite:${copy}`, { mode: 'read' });
+    const [first] = await reader.experiments();
+    expect((await reader.runs(first!)).length).toBeGreaterThan(100);
+    await reader.close();
+    const unchanged = new Database(copy, { readonly: true });
+    expect((unchanged.prepare(`SELECT value FROM airbench_meta WHERE key = 'schema_version'`).get() as { value: string }).value).toBe('1');
+    unchanged.close();
+
     const store = await openStore(`sqlite:${copy}`);
     const after = new Database(copy, { readonly: true });
     expect((after.prepare(`SELECT value FROM airbench_meta WHERE key = 'schema_version'`).get() as { value: string }).value).toBe('2');
@@ -187,6 +196,21 @@ describe('schema migrations', () => {
     await store.close();
     // And opening it again changes nothing.
     await (await openStore(`sqlite:${copy}`)).close();
+  });
+});
+
+describe('a SQLite store file replaced while open', () => {
+  it('is refused on the next call, naming the file, instead of writing into the unlinked old one', async () => {
+    const path = join(work, 'replaced.db');
+    const store = await openStore(`sqlite:${path}`);
+    const experiment = await store.openExperiment({ name: 'x', config: {}, labels: new Uint8Array([0, 1]) });
+    await store.enqueue(experiment, [{ s: 0 }]);
+    // What `git stash` / `git checkout` does to a tracked file: a new file renamed over the path.
+    copyFileSync(path, `${path}.new`);
+    renameSync(`${path}.new`, path);
+    await expect(store.enqueue(experiment, [{ s: 1 }])).rejects.toThrow(/replaced\.db was replaced by another file while this store had it open \(a git checkout or stash of a committed store\?\)/);
+    await expect(store.counts(experiment)).rejects.toThrow(/was replaced/);
+    await store.close();
   });
 });
 

@@ -9,9 +9,11 @@ export interface OpenStoreOptions {
   /**
    * 'create' (default): a new store is made where there is none (SQLite: the file, in a directory that must
    * exist; PostgreSQL: the tables). 'existing': a store must already be there; nothing is created
-   * (workers, reports), so a mistyped path is refused instead of becoming an empty store.
+   * (workers), so a mistyped path is refused instead of becoming an empty store; an older
+   * schema is migrated in place. 'read': as 'existing', but nothing is ever written (SQLite
+   * opens the file read-only; an older schema is read as it is, not migrated): for reports.
    */
-  mode?: 'create' | 'existing';
+  mode?: 'create' | 'existing' | 'read';
 }
 
 /**
@@ -24,7 +26,7 @@ export interface OpenStoreOptions {
  */
 export async function openStore(url: string, options: OpenStoreOptions = {}): Promise<RunStore> {
   const mode = options.mode ?? 'create';
-  if (mode !== 'create' && mode !== 'existing') throw new InvalidArgumentError('mode', `openStore: 'mode' is 'create' or 'existing', not ${JSON.stringify(mode)}.`);
+  if (mode !== 'create' && mode !== 'existing' && mode !== 'read') throw new InvalidArgumentError('mode', `openStore: 'mode' is 'create', 'existing' or 'read', not ${JSON.stringify(mode)}.`);
   if (typeof url !== 'string' || url.length === 0) {
     throw new InvalidArgumentError('store', `a store URL is 'sqlite:<path>' or 'postgres://user@host:port/db', not ${JSON.stringify(url)}.`);
   }

@@ -22,16 +22,18 @@ interface ExperimentRow {
   labels: Uint8Array;
 }
 
-/** Creates or migrates the tables (mode 'create'), or checks they are there ('existing'), then returns the store. */
-export async function openSqlStore(url: string, d: Dialect, mode: 'create' | 'existing'): Promise<RunStore> {
+/** Creates or migrates the tables (mode 'create'), checks they are there and migrates them ('existing'), or only checks ('read'), then returns the store. */
+export async function openSqlStore(url: string, d: Dialect, mode: 'create' | 'existing' | 'read'): Promise<RunStore> {
   try {
     await d.transaction(async (tx) => {
       const present = await d.hasTable(tx, 'airbench_meta');
-      if (!present && mode === 'existing') throw new StoreError(url, `${redact(url)}: ${d.notAStore}`);
+      if (!present && mode !== 'create') throw new StoreError(url, `${redact(url)}: ${d.notAStore}`);
       const version = present ? (await tx.all<{ value: string }>(`SELECT value FROM airbench_meta WHERE key = 'schema_version'`))[0]?.value : undefined;
       if (version !== undefined && !(Number(version) >= 1 && Number(version) <= SCHEMA_VERSION)) {
         throw new StoreError(url, `${redact(url)} has schema version ${version}; this @airbench-ts/run-variance reads versions 1 to ${SCHEMA_VERSION}. Use a newer version of the package, or another store.`);
       }
+      // A reader reads an older store as it is: every version holds the experiments and runs it reads.
+      if (mode === 'read') return;
       // An older store is migrated in place, in this transaction: all steps or none.
       for (let v = Number(version ?? SCHEMA_VERSION) + 1; v <= SCHEMA_VERSION; v++) await exec(tx, render(MIGRATIONS[v]!, d));
       await exec(tx, render(SCHEMA, d));

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, resolve } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
@@ -13,7 +13,7 @@ import type { Dialect, Executor } from './dialect';
 // lock first (BEGIN IMMEDIATE), so two workers never claim one run. The lease
 // clock is Unix seconds (REAL), the same in every process on the machine.
 
-export function sqliteDialect(url: string, path: string, mode: 'create' | 'existing'): Dialect {
+export function sqliteDialect(url: string, path: string, mode: 'create' | 'existing' | 'read'): Dialect {
   let Database: typeof BetterSqlite3;
   try {
     Database = createRequire(import.meta.url)('better-sqlite3') as typeof BetterSqlite3;
@@ -23,17 +23,29 @@ export function sqliteDialect(url: string, path: string, mode: 'create' | 'exist
   const file = resolve(path);
   // Nothing is created by accident: a missing directory is a mistyped path, and only 'create' makes a new file.
   if (!existsSync(dirname(file))) throw new StoreError(url, `${url}: the directory ${dirname(file)} does not exist; check the path, or create the directory first.`);
-  if (mode === 'existing' && !existsSync(file)) throw new StoreError(url, `${url}: there is no store at ${file}; check the path (\`run\` creates a new store).`);
+  if (mode !== 'create' && !existsSync(file)) throw new StoreError(url, `${url}: there is no store at ${file}; check the path (\`run\` creates a new store).`);
   let db: BetterSqlite3.Database;
   try {
-    db = new Database(file, { timeout: 30_000, fileMustExist: mode === 'existing' });
-    db.pragma('journal_mode = WAL');
-    db.pragma('synchronous = FULL');
-    db.pragma('foreign_keys = ON');
+    db = new Database(file, { timeout: 30_000, fileMustExist: mode !== 'create', readonly: mode === 'read' });
+    if (mode !== 'read') {
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = FULL');
+      db.pragma('foreign_keys = ON');
+    }
   } catch (cause) {
     throw new StoreError(url, `${url}: cannot open ${file} as a SQLite store (${(cause as Error).message}). Check the path, or that it is a store written by run-variance.`, { cause });
   }
 
+  // The file this connection holds. If something replaces or deletes it while the store is open (a `git checkout`
+  // or `git stash` of a committed store, a copy over it), SQLite keeps writing to the old, unlinked file and every
+  // later run is lost; so each call first checks that the path still names the same file, and refuses otherwise.
+  const opened = statSync(file).ino;
+  const checkFile = () => {
+    const now = existsSync(file) ? statSync(file).ino : null;
+    if (now !== opened) {
+      throw new StoreError(url, `${url}: ${file} was ${now === null ? 'deleted' : 'replaced by another file'} while this store had it open (a git checkout or stash of a committed store?); nothing more is written to it. Restore the file, then run the same command again.`);
+    }
+  };
   const statements = new Map<string, BetterSqlite3.Statement>();
   const prepare = (sql: string) => {
     let statement = statements.get(sql);
@@ -60,11 +72,13 @@ export function sqliteDialect(url: string, path: string, mode: 'create' | 'exist
     expired: '0',
     timestamp: `strftime('%Y-%m-%dT%H:%M:%fZ', 'now')`,
     claimLock: '',
-    all: (sql, params) => exclusive(() => direct.all(sql, params)),
-    run: (sql, params) => exclusive(() => direct.run(sql, params)),
+    all: (sql, params) => exclusive(() => (checkFile(), direct.all(sql, params))),
+    run: (sql, params) => exclusive(() => (checkFile(), direct.run(sql, params))),
     transaction: (work) =>
       exclusive(async () => {
-        db.exec('BEGIN IMMEDIATE');
+        checkFile();
+        // A reader takes no write lock (a read-only connection cannot).
+        db.exec(mode === 'read' ? 'BEGIN' : 'BEGIN IMMEDIATE');
         try {
           const result = await work(direct);
           db.exec('COMMIT');
