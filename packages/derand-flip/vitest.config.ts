@@ -1,3 +1,3 @@
 import { projectConfig } from '../../vitest.shared';
 
-export default projectConfig('derand-flip');
+export default projectConfig('derand-flip', {}, { threads: true });

@@ -1,3 +1,3 @@
 import { projectConfig } from '../../vitest.shared';
 
-export default projectConfig('repair', { testTimeout: 120_000 }, { data: true });
+export default projectConfig('repair', { testTimeout: 120_000 }, { data: true, threads: true });
