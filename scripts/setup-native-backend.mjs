@@ -29,6 +29,7 @@ import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { buildNativeOps } from './lib/native-ops.mjs';
 import { downloadWheel, ensureVenv, extractFromWheel, findPip, run } from './lib/python.mjs';
 
 /** The newest TensorFlow whose wheel builds and passes the checks here; bump deliberately. */
@@ -204,10 +205,11 @@ function setUp(values, variant, started) {
     if (!values.json) process.stdout.write(`[native-backend] ${line}\n`);
     appendFileSync(log, `${line}\n`);
   };
-  const finish = (outcome) => {
+  const finish = (backendOutcome) => {
+    const outcome = backendOutcome.ok ? { ...backendOutcome, nativeOps: nativeOps(values.variant, variant, backendOutcome, say, log) } : backendOutcome;
     const result = { variant: values.variant, ...outcome, seconds: Math.round((Date.now() - started) / 100) / 10, log };
     if (values.json) process.stdout.write(`${JSON.stringify(result)}\n`);
-    else if (outcome.ok) say(`ready: ${variant.npmPackage} on TensorFlow ${outcome.tensorflow} (${outcome.source}) in ${result.seconds} s`);
+    else if (outcome.ok) say(`ready: ${variant.npmPackage} on TensorFlow ${outcome.tensorflow} (${outcome.source})${outcome.nativeOps ? `, native ops ${outcome.nativeOps.join(', ')}` : ''} in ${result.seconds} s`);
     else {
       say(`FAILED: ${outcome.reason}`);
       say(`The examples will fall back to the wasm or cpu backend (much slower). Log: ${log}`);
@@ -270,6 +272,24 @@ function setUp(values, variant, started) {
     removeBuild(packageDir, bindingPath);
   }
   return finish({ ok: false, reason: failures.join('; ') });
+}
+
+/**
+ * The ops of examples/backend/native for the CPU variant on the pinned TensorFlow (whose headers the
+ * PyPI wheel ships): names of the ops, or null with the reason said. Optional: never fails the setup.
+ */
+function nativeOps(name, variant, outcome, say, log) {
+  if (name !== 'cpu') return null; // CPU kernels: on a GPU build they would copy every activation to the host
+  if (outcome.tensorflow !== TENSORFLOW_VERSION) {
+    say(`no native ops: they are built against TensorFlow ${TENSORFLOW_VERSION}'s headers, and this backend runs ${outcome.tensorflow}`);
+    return null;
+  }
+  const built = buildNativeOps({ root, tensorflowDir: libraryDir(name), npmPackage: variant.npmPackage, say, log });
+  if (!built.ok) {
+    say(`no native ops (${built.reason}); the examples use tfjs ops for GELU instead (slower)`);
+    return null;
+  }
+  return built.ops;
 }
 
 function buildFromWheel({ variant, name, packageDir, packageJson, bindingPath, say, log }) {

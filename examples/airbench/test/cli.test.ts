@@ -173,7 +173,7 @@ describe('Ctrl-C', () => {
 let resumed: Record<string, unknown>;
 const oneDnnOffOut = join(work, 'onednn-off.jsonl');
 
-describe('in child processes: kill -9, and oneDNN off', () => {
+describe('in child processes: kill -9, and oneDNN and native ops off', () => {
   it('killed during a checkpoint write, then mid-epoch, then run to the end: the same weights, bit for bit', async () => {
     const out = join(work, 'killed', 'runs.jsonl');
     const argv = [...run, '--checkpoint-every', '1steps', '--out', out];
@@ -211,10 +211,11 @@ describe('in child processes: kill -9, and oneDNN off', () => {
     expect(checkpoints()).toEqual([]);
   });
 
-  it.skipIf(userOneDnn !== undefined)('oneDNN off (TF_ENABLE_ONEDNN_OPTS=0): the run says so and trains', async () => {
-    const child = start([...run, '--checkpoint-every', 'off', '--out', oneDnnOffOut], { TF_ENABLE_ONEDNN_OPTS: '0' });
+  it.skipIf(userOneDnn !== undefined)('oneDNN off (TF_ENABLE_ONEDNN_OPTS=0) and no native ops (AIRBENCH_NATIVE_OPS=0): the run says so and trains', async () => {
+    // Every fallback at once: TensorFlow's Eigen kernels, tfjs ops for GELU, TensorFlow's MaxPoolGrad.
+    const child = start([...run, '--checkpoint-every', 'off', '--out', oneDnnOffOut], { TF_ENABLE_ONEDNN_OPTS: '0', AIRBENCH_NATIVE_OPS: '0' });
     expect(await child.code, child.output()).toBe(0);
-    expect(child.output()).toMatch(/backend: tensorflow .*; oneDNN off \(TF_ENABLE_ONEDNN_OPTS\); CPU /);
+    expect(child.output()).toMatch(/backend: tensorflow .*; oneDNN off \(TF_ENABLE_ONEDNN_OPTS\); native ops off: AIRBENCH_NATIVE_OPS=0; CPU /);
   });
 });
 
@@ -316,7 +317,7 @@ describe('in this process: the same run never stopped, damaged checkpoints, run 
     expect(resumed.ttaValAcc).toBe(reference.ttaValAcc);
   });
 
-  it.skipIf(userOneDnn !== undefined)('oneDNN on (the default, this process) and off give the same losses within float tolerance', () => {
+  it.skipIf(userOneDnn !== undefined)('oneDNN and native ops on (the defaults, this process) and both off give the same losses within float tolerance', () => {
     const losses = (file: string) => (JSON.parse(readFileSync(file, 'utf8').trim()) as { history: { trainLoss: number }[] }).history.map((h) => h.trainLoss);
     const [on, off] = [losses(referenceOut), losses(oneDnnOffOut)];
     expect(off).toHaveLength(2);

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 
 // ---------------------------------------------------------------------------
@@ -48,6 +49,12 @@ export function enableOneDnn(env: NodeJS.ProcessEnv = process.env): OneDnnState 
   if (env.TF_ENABLE_ONEDNN_OPTS !== undefined) return { enabled: !['0', 'false', 'off'].includes(env.TF_ENABLE_ONEDNN_OPTS.toLowerCase()), setBy: 'user', cap };
   env.TF_ENABLE_ONEDNN_OPTS = '1';
   return { enabled: true, setBy: 'airbench-ts', cap };
+}
+
+/** A hash of the CPU's feature flags: which machine code runs here (scripts/lib/native-ops.mjs keys its build on the same). */
+export function cpuSignature(cpuinfo = readCpuinfo()): string {
+  const flags = cpuinfo === null ? null : (/^flags\s*:\s*(.*)$/m.exec(cpuinfo)?.[1] ?? '');
+  return flags === null ? 'unknown' : createHash('sha256').update(flags.trim()).digest('hex').slice(0, 16);
 }
 
 function readCpuinfo(): string | null {

@@ -1,5 +1,7 @@
 export { BACKEND_CHOICES, nativeBinding, parseBackendChoice, selectBackend } from './select-backend';
 export type { BackendChoice, BackendInfo } from './select-backend';
-export { cpuIsa, enableOneDnn, hasNativeBf16 } from './cpu';
+export { cpuIsa, cpuSignature, enableOneDnn, hasNativeBf16 } from './cpu';
+export { loadNativeOps } from './native-ops';
+export type { NativeOpsState } from './native-ops';
 export type { CpuIsa, OneDnnState } from './cpu';
 export { backendOption } from './backend-option';

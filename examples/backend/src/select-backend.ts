@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { cpuIsa, enableOneDnn, type CpuIsa, type OneDnnState } from './cpu';
+import { loadNativeOps, type NativeOpsState } from './native-ops';
 
 const require = createRequire(import.meta.url);
 
@@ -29,6 +30,8 @@ export interface BackendInfo {
   cpu: CpuIsa;
   /** TensorFlow's oneDNN path, for a native backend; null for wasm and cpu. */
   onednn: OneDnnState | null;
+  /** Our own TensorFlow ops (native/airbench_ops.cc), on the CPU native backend; null elsewhere. */
+  nativeOps: NativeOpsState | null;
   /** Why the choices before it were skipped. */
   skipped: { choice: string; reason: string }[];
 }
@@ -87,12 +90,14 @@ async function activate(choice: Exclude<BackendChoice, 'auto'>): Promise<Omit<Ba
     await import(npmPackage);
     if (!(await tf.setBackend('tensorflow'))) throw new Error(`${npmPackage} loaded but its backend did not initialise`);
     const loaded = (tf.backend() as unknown as { binding?: { TF_Version?: string } }).binding;
-    return { choice, name: 'tensorflow', tensorflowVersion: loaded?.TF_Version ?? null, native: true, cpu, onednn };
+    // CPU kernels only: under tfjs-node-gpu they would copy each activation to the host and back.
+    const nativeOps = choice === 'node' ? loadNativeOps() : null;
+    return { choice, name: 'tensorflow', tensorflowVersion: loaded?.TF_Version ?? null, native: true, cpu, onednn, nativeOps };
   }
   if (choice === 'wasm') await import('@tensorflow/tfjs-backend-wasm');
   else await import('@tensorflow/tfjs-backend-cpu');
   if (!(await tf.setBackend(choice))) throw new Error(`the ${choice} backend did not initialise`);
-  return { choice, name: choice, tensorflowVersion: null, native: false, cpu, onednn: null };
+  return { choice, name: choice, tensorflowVersion: null, native: false, cpu, onednn: null, nativeOps: null };
 }
 
 /** Where tfjs-node(-gpu) looks for its binding: lib/napi-v<highest N-API version>/tfjs_binding.node. */
@@ -117,7 +122,8 @@ function describe(info: BackendInfo): string {
   const onednn = info.onednn
     ? `; oneDNN ${info.onednn.enabled ? 'on' : 'off'}${info.onednn.setBy === 'user' ? ' (TF_ENABLE_ONEDNN_OPTS)' : ''}${info.onednn.cap ? `, capped at ${info.onednn.cap}` : ''}`
     : '';
-  return `${info.name} (${packages[info.choice]} ${tf.version_core}${info.tensorflowVersion ? `, TensorFlow ${info.tensorflowVersion}` : ''}${onednn}; CPU ${info.cpu})`;
+  const ops = info.nativeOps ? `; native ops ${info.nativeOps.ops.length ? 'on' : `off: ${info.nativeOps.reason}`}` : '';
+  return `${info.name} (${packages[info.choice]} ${tf.version_core}${info.tensorflowVersion ? `, TensorFlow ${info.tensorflowVersion}` : ''}${onednn}${ops}; CPU ${info.cpu})`;
 }
 
 function firstLine(error: unknown): string {

@@ -2,10 +2,12 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import '@tensorflow/tfjs-backend-cpu';
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { nativeBinding, parseBackendChoice, selectBackend } from '../src/index';
+import { cpuSignature, loadNativeOps, nativeBinding, parseBackendChoice, selectBackend } from '../src/index';
 
 const root = fileURLToPath(new URL('../../..', import.meta.url));
 const setupScript = fileURLToPath(new URL('../../../scripts/setup-native-backend.mjs', import.meta.url));
@@ -28,10 +30,55 @@ describe('the native backend', () => {
     expect(tf.getBackend()).toBe('tensorflow');
     // oneDNN on unless the test run's environment chose (TensorFlow's wheel leaves it off on AVX2-only CPUs).
     const onednn = userOneDnn === undefined ? 'on' : '(on|off) \\(TF_ENABLE_ONEDNN_OPTS\\)';
-    expect(log[0]).toMatch(new RegExp(`^backend: tensorflow \\(@tensorflow/tfjs-node 4\\.22\\.0, TensorFlow 2\\.\\d+\\.\\d+; oneDNN ${onednn}[^;]*; CPU (AMX|AVX512-BF16|AVX512|AVX2|pre-AVX2|unknown)\\)$`));
+    expect(log[0]).toMatch(new RegExp(`^backend: tensorflow \\(@tensorflow/tfjs-node 4\\.22\\.0, TensorFlow 2\\.\\d+\\.\\d+; oneDNN ${onednn}[^;]*; native ops (on|off: [^;]+); CPU (AMX|AVX512-BF16|AVX512|AVX2|pre-AVX2|unknown)\\)$`));
     if (userOneDnn === undefined) expect(process.env.TF_ENABLE_ONEDNN_OPTS).toBe('1'); // set before TensorFlow loaded
   });
 
+});
+
+describe('our TensorFlow ops (native/airbench_ops.cc, built by npm ci for this CPU)', () => {
+  const loaded = () => log[0]?.includes('; native ops on;') === true;
+
+  it('are built and loaded wherever the native backend is required', () => {
+    if (process.env.AIRBENCH_REQUIRE_NATIVE === '1') expect(log[0]).toContain('; native ops on;');
+  });
+
+  it.runIf(nativeBuilt)('GELU and its slope in one op: the values of tfjs ops on the cpu backend, within float rounding', async () => {
+    if (!loaded()) return expect(log[0]).toMatch(/native ops off: /); // not built here: the line says why
+    // 300,000 values over ±12 (erf saturates past ±4: both branches), and the exact 0.
+    const values = Array.from({ length: 300_000 }, (_, i) => (i === 0 ? 0 : Math.sin(i * 12.9898) * 12));
+    const byTfjsOps = (x: tf.Tensor) => {
+      const cdf = tf.mul(tf.add(tf.erf(tf.mul(x, Math.SQRT1_2)), 1), 0.5);
+      return [tf.mul(x, cdf), tf.add(cdf, tf.mul(x, tf.mul(tf.exp(tf.mul(tf.square(x), -0.5)), 1 / Math.sqrt(2 * Math.PI))))];
+    };
+    const [[y, slope]] = await onBoth(() => byTfjsOps(tf.tensor1d(values)));
+    const backend = tf.backend() as unknown as { binding: { executeOp(op: string, attrs: [], ids: number[], n: number): { id: number }[] }; getInputTensorIds(t: tf.Tensor[]): number[]; createOutputTensor(m: unknown): tf.Tensor };
+    const x = tf.tensor1d(values);
+    const [ny, nslope] = backend.binding.executeOp('AirbenchGeluWithSlope', [], backend.getInputTensorIds([x]), 2).map((m) => backend.createOutputTensor(m));
+    const [only] = backend.binding.executeOp('AirbenchGelu', [], backend.getInputTensorIds([x]), 1).map((m) => backend.createOutputTensor(m));
+    expect(relativeError(Array.from(ny!.dataSync()), y!)).toBeLessThan(1e-6);
+    expect(relativeError(Array.from(nslope!.dataSync()), slope!)).toBeLessThan(1e-6);
+    expect(relativeError(Array.from(only!.dataSync()), y!)).toBeLessThan(1e-6);
+    expect(ny!.dataSync()[0]).toBe(0);
+    expect(nslope!.dataSync()[0]).toBe(0.5);
+    tf.dispose([x, ny!, nslope!, only!]);
+  });
+
+  it('AIRBENCH_NATIVE_OPS=0 leaves them out; a build for another CPU or without its manifest is not loaded', () => {
+    expect(loadNativeOps({ AIRBENCH_NATIVE_OPS: '0' })).toEqual({ ops: [], reason: 'AIRBENCH_NATIVE_OPS=0' });
+    const dir = mkdtempSync(join(tmpdir(), 'native-ops-'));
+    try {
+      writeFileSync(join(dir, 'airbench_ops.node'), 'not a library');
+      expect(loadNativeOps({}, dir).reason).toMatch(/^no manifest beside .*airbench_ops\.node; run 'npm run setup:native'$/);
+      writeFileSync(join(dir, 'manifest.json'), JSON.stringify({ cpu: 'another-cpu' }));
+      expect(loadNativeOps({}, dir).reason).toBe("built for another CPU; run 'npm run setup:native' to build them for this one");
+      writeFileSync(join(dir, 'manifest.json'), JSON.stringify({ cpu: cpuSignature() }));
+      expect(loadNativeOps({}, dir).reason).toMatch(/^could not load .*airbench_ops\.node: /);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    expect(loadNativeOps({}, join(tmpdir(), 'no-such-dir')).reason).toMatch(/^not built \(.*\); run 'npm run setup:native'$/);
+  });
 });
 
 /** Runs `compute` on the cpu backend and on the native one; both results as flat arrays. */

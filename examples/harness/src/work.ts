@@ -100,7 +100,9 @@ export async function runWorker<Config>(run: (config: Config, seeds: Seeds, back
   // on, not once: a terminal's Ctrl-C reaches this process and the parent, which forwards it again.
   process.on('SIGINT', () => controller.abort(new Error('interrupted')));
   try {
-    await workOn({ store, experiment, signal: controller.signal, run: (seeds, context) => run(config, seeds, backend.name, context), ...lease });
+    // The run record names the backend, and whether our GELU op ran (results within float rounding of tfjs ops).
+    const backendName = backend.nativeOps?.ops.length ? `${backend.name} (native ops)` : backend.name;
+    await workOn({ store, experiment, signal: controller.signal, run: (seeds, context) => run(config, seeds, backendName, context), ...lease });
   } finally {
     await store.close();
   }

@@ -108,6 +108,11 @@ const SQRT_2PI_INVERSE = 1 / Math.sqrt(2 * Math.PI);
  * gradient Φ(x) + x·φ(x) written out (7 ops on the saved Φ rather than autodiff's ~10).
  */
 export const gelu = tf.customGrad(((x: tf.Tensor, save: tf.GradSaveFunc) => {
+  if (hasKernel('AirbenchGelu')) {
+    // One op (kernels/gelu.ts); the gradient, rarely wanted here (training uses geluTraining), from x.
+    save([x]);
+    return { value: tf.engine().runKernel('AirbenchGelu', { x }) as tf.Tensor, gradFunc: (dy: tf.Tensor, [input]: tf.Tensor[]) => tf.tidy(() => tf.mul(dy, geluWithSlope(input!).slope)) };
+  }
   const cdf = tf.mul(tf.add(tf.erf(tf.mul(x, Math.SQRT1_2)), 1), 0.5);
   save([x, cdf]);
   return {
@@ -125,6 +130,11 @@ export const gelu = tf.customGrad(((x: tf.Tensor, save: tf.GradSaveFunc) => {
  * for the backward pass, which is then one multiply.
  */
 export function geluWithSlope(x: tf.Tensor): { y: tf.Tensor; slope: tf.Tensor } {
+  if (hasKernel('AirbenchGeluWithSlope')) {
+    // One op, one pass over x (kernels/gelu.ts), where the tfjs ops below make eleven.
+    const [y, slope] = tf.engine().runKernel('AirbenchGeluWithSlope', { x }) as tf.Tensor[];
+    return { y: y!, slope: slope! };
+  }
   return tf.tidy(() => {
     const scaled = tf.mul(x, Math.SQRT1_2);
     const cdf = tf.mul(tf.add(tf.erf(scaled), 1), 0.5);

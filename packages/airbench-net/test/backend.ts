@@ -1,9 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import '@tensorflow/tfjs-backend-cpu';
-import { existsSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 /**
  * The tests train real (small) networks, so they use the native backend when the
@@ -18,6 +20,7 @@ export async function useFastestBackend(): Promise<string> {
       process.env.TF_CPP_MIN_LOG_LEVEL ??= '2';
       await import('@tensorflow/tfjs-node');
       await tf.setBackend('tensorflow');
+      loadProjectOps(require);
       return 'tensorflow';
     }
   } catch {
@@ -25,4 +28,21 @@ export async function useFastestBackend(): Promise<string> {
   }
   await tf.setBackend('cpu');
   return 'cpu';
+}
+
+/**
+ * The GELU ops npm ci builds for this CPU (examples/backend/native), registered with TensorFlow
+ * as the examples do, so that these tests run the package's kernels for them (native/kernels/gelu.ts).
+ */
+function loadProjectOps(require: NodeJS.Require): void {
+  if (process.env.AIRBENCH_NATIVE_OPS === '0') return;
+  const dir = fileURLToPath(new URL('../../../.native/ops/', import.meta.url));
+  try {
+    const { cpu } = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as { cpu: string };
+    const flags = /^flags\s*:\s*(.*)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? '';
+    // Built with -march=native: load only on the CPU it was built for.
+    if (cpu === createHash('sha256').update(flags.trim()).digest('hex').slice(0, 16)) (require(join(dir, 'airbench_ops.node')) as { register(): string[] }).register();
+  } catch {
+    // not built here: the package's tfjs ops run instead
+  }
 }

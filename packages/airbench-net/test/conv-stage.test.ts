@@ -63,7 +63,9 @@ describe('convStage (one tape node per conv → pool → BN → GELU)', () => {
     // bf16 on the native backend: the stage keeps its activations in bf16 (native/packed.ts, "packed").
     if (precision === 'bf16' && backend === 'tensorflow') expect(staged.kernels).toContain('AirbenchConv2DBf16Packed');
     // The op-by-op pass keeps every activation it collects and every inner gradient.
-    expect(staged.peakMB).toBeLessThan(0.75 * composite.peakMB); // 0.69 here; 0.44 for airbench94 at batch 1024
+    // 0.69 here with tfjs ops for GELU, 0.76 with the native one (op by op it then saves x only, not x and Φ(x));
+    // 0.44 for airbench94 at batch 1024.
+    expect(staged.peakMB).toBeLessThan(0.8 * composite.peakMB);
     tf.dispose([...staged.grads, ...composite.grads, ...Object.values(staged.statistics), ...Object.values(composite.statistics)]);
     disposeModel(a);
     disposeModel(b);

@@ -46,3 +46,21 @@ function withScratchSafe(backend: NativeBackend, body: (scratch: number[]) => bo
     return false;
   }
 }
+
+/**
+ * True when TensorFlow has the GELU ops of kernels/gelu.ts (registered by the application) and
+ * they give GELU's values at 1, −3, 0: Φ(1) = 0.8413447, −3·Φ(−3) = −0.0040497; slopes Φ + x·φ.
+ */
+export function hasTensorFlowGelu(backend: NativeBackend): boolean {
+  const b = backend.binding;
+  return withScratchSafe(backend, (scratch) => {
+    const x = b.createTensor([3], b.TF_FLOAT, Float32Array.from([1, -3, 0]));
+    scratch.push(x);
+    const [y, slope] = run(backend, 'AirbenchGeluWithSlope', [], [x], 2);
+    scratch.push(y!.id, slope!.id);
+    const [only] = run(backend, 'AirbenchGelu', [], [x], 1);
+    scratch.push(only!.id);
+    const close = (id: number, expected: number[]) => Array.from(b.tensorDataSync(id) as Float32Array).every((v, i) => Math.abs(v - expected[i]!) < 1e-6);
+    return close(y!.id, [0.8413447, -0.0040497, 0]) && close(only!.id, [0.8413447, -0.0040497, 0]) && close(slope!.id, [1.0833155, -0.0119456, 0.5]);
+  });
+}

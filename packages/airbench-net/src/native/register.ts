@@ -18,15 +18,18 @@ import * as tf from '@tensorflow/tfjs-core';
 //
 // Files: binding.ts (the backend's parts we use, handle helpers), packed.ts
 // (bf16 activations held by tfjs as int32), kernels/ (one concept each),
-// probes.ts (what this TensorFlow build can do), and this register.
+// probes.ts (what this TensorFlow build can do), and this register. kernels/gelu.ts
+// runs ops TensorFlow lacks, registered with it by the application (the examples
+// build them: examples/backend/native).
 
 import type { NativeBackend } from './binding';
 import { NATIVE_BACKEND } from './backend-name';
 import { batchNormKernels } from './kernels/batch-norm';
 import { conv2dBf16Kernels } from './kernels/conv2d-bf16';
+import { geluKernels } from './kernels/gelu';
 import { maxPoolGradKernel } from './kernels/max-pool-grad';
 import { packedBf16Kernels } from './kernels/packed-bf16';
-import { hasOneDnnBf16Pooling, hasOneDnnMaxPoolGrad } from './probes';
+import { hasOneDnnBf16Pooling, hasOneDnnMaxPoolGrad, hasTensorFlowGelu } from './probes';
 
 export { isNativeBackend, NATIVE_BACKEND } from './backend-name';
 
@@ -43,4 +46,6 @@ export function registerNativeKernels(): void {
     // The packed bf16 kernels pool with oneDNN too, in bf16 (which a CPU without bf16 support may refuse).
     if (hasOneDnnBf16Pooling(backend)) for (const kernel of packedBf16Kernels) if (!tf.getKernel(kernel.kernelName, kernel.backendName)) tf.registerKernel(kernel);
   }
+  // GELU in one op, when the application has given TensorFlow one (TensorFlow has none of its own).
+  if (!tf.getKernel(geluKernels[0]!.kernelName, NATIVE_BACKEND) && hasTensorFlowGelu(backend)) for (const kernel of geluKernels) tf.registerKernel(kernel);
 }
