@@ -15,18 +15,22 @@ import { CifarLoader, loadCifar10, normalizeImages } from '@airbench-ts/cifar-da
 import { CONFIGS, PRECISIONS, disposeModel, evaluate, makeConfig, train, type Precision } from '@airbench-ts/airbench-net';
 import { backendOption, selectBackend } from '@airbench-ts-example/backend';
 import { airbenchLoader } from '@airbench-ts-example/harness';
-import { integer, oneOf, option, RefusedValue } from '@airbench-ts-example/cli';
+import { integer, listOf, oneOf, option, RefusedValue } from '@airbench-ts-example/cli';
 import { benchCommand, parseBench } from './args';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const BENCH_VENV_PYTHON = join(here, '..', '.venv-bench', 'bin', 'python');
-const values = parseBench<{ steps: number; evalImages: number; evalBatch: number; precision: Precision; torch?: boolean; python: string; backend?: string }>(
+const TORCH_SETTINGS = ['fp32-nchw', 'fp32-channels-last', 'bf16-channels-last'] as const;
+type TorchSetting = (typeof TORCH_SETTINGS)[number];
+const values = parseBench<{ steps: number; evalImages: number; evalBatch: number; precision: Precision; torch?: boolean; torchSettings: TorchSetting[]; python: string; backend?: string }>(
   benchCommand('bench:airbench', "airbench94's training and TTA-evaluation throughput and peak memory; with --torch, PyPI PyTorch in the same run.")
     .addOption(option('--steps <n>', 'timed training steps (one epoch of CIFAR-10 at most)', integer(1, 47), 8))
     .addOption(option('--eval-images <n>', 'test images for the evaluation timing: 2000, 4000, ... 10000', evalImageCount, 4000))
     .addOption(option('--eval-batch <n>', 'evaluation batch size, at most --eval-images', integer(1, 10_000), 2000))
     .addOption(option(`--precision <${PRECISIONS.join('|')}>`, 'arithmetic of the convolutions', oneOf(PRECISIONS), 'fp32' as Precision))
     .addOption(option('--torch', 'also time our PyTorch version, in its three settings'))
+    // e.g. fp32 only under ONEDNN_MAX_CPU_ISA=AVX2, where PyTorch's bf16 is emulated and takes many minutes.
+    .addOption(option(`--torch-settings <list>`, `which of PyTorch's settings --torch times, comma-separated: ${TORCH_SETTINGS.join(', ')}`, listOf(oneOf(TORCH_SETTINGS), `a comma-separated list of ${TORCH_SETTINGS.join(', ')}`), [...TORCH_SETTINGS], 'all three'))
     .addOption(option('--python <path>', 'the Python with PyTorch ($AIRBENCH_TORCH_PYTHON, else .venv-bench/, else python3)', undefined, process.env.AIRBENCH_TORCH_PYTHON ?? (existsSync(BENCH_VENV_PYTHON) ? BENCH_VENV_PYTHON : 'python3')))
     .addOption(backendOption()),
 );
@@ -46,7 +50,7 @@ function evalImageCount(value: string): number {
 // PyTorch first, while this process is small: a child inherits its parent's peak RSS across fork+exec.
 // Each setting in its own process, so each peak RSS is its own.
 const torch = values.torch
-  ? (['fp32-nchw', 'fp32-channels-last', 'bf16-channels-last'] as const).map((setting) => {
+  ? values.torchSettings.map((setting) => {
       const run = spawnSync(values.python, [join(here, 'airbench_torch.py'), 'throughput', '--steps', String(steps), '--eval-images', String(evalImages), '--setting', setting], { encoding: 'utf8' });
       if (run.status !== 0) {
         console.error(`bench:airbench: ${values.python} bench/airbench_torch.py (${setting}) failed: ${run.stderr.trim().split('\n').pop()}\nInstall PyTorch from PyPI for the benchmark with: npm run bench:torch-venv`);
@@ -84,6 +88,8 @@ const result: Record<string, unknown> = {
   // What decides the speed on a CPU: its best matrix ISA, and whether TensorFlow runs oneDNN (and capped at what).
   cpu: backend.cpu,
   onednn: backend.onednn,
+  // Our GELU op (examples/backend/native), or why not.
+  nativeOps: backend.nativeOps,
   precision,
   fpmathMode: process.env.TF_SET_ONEDNN_FPMATH_MODE ?? null,
   batchSize: 1024,
@@ -106,7 +112,8 @@ if (values.json) console.log(JSON.stringify(result));
 else {
   const torch = (result.torch ?? []) as { setting: string; version: string; trainImagesPerSec: number; evalImagesPerSec: number; peakRssMB: number; trainRatio: number; evalRatio: number }[];
   const onednn = backend.onednn ? `; oneDNN ${backend.onednn.enabled ? 'on' : 'off'}${backend.onednn.cap ? `, capped at ${backend.onednn.cap}` : ''}` : '';
-  console.log(`airbench94, batch 1024, ${precision}, on ${backend.name}${backend.tensorflowVersion ? ` (TensorFlow ${backend.tensorflowVersion}${onednn}; CPU ${backend.cpu})` : ` (CPU ${backend.cpu})`}:`);
+  const ops = backend.nativeOps ? `; native ops ${backend.nativeOps.ops.length ? 'on' : 'off'}` : '';
+  console.log(`airbench94, batch 1024, ${precision}, on ${backend.name}${backend.tensorflowVersion ? ` (TensorFlow ${backend.tensorflowVersion}${onednn}${ops}; CPU ${backend.cpu})` : ` (CPU ${backend.cpu})`}:`);
   console.log(`  ${'who'.padEnd(36)}${'train img/s'.padStart(12)}${'TTA-2 img/s'.padStart(12)}${'peak RSS MB'.padStart(12)}`);
   console.log(`  ${`ours (${precision})`.padEnd(36)}${String(result.trainImagesPerSec).padStart(12)}${String(result.evalImagesPerSec).padStart(12)}${String(result.peakRssMB).padStart(12)}`);
   for (const t of torch) {

@@ -1,6 +1,6 @@
 """Our own PyTorch version of airbench94 (docs/papers.md §1.2-1.3), as a reference for the TypeScript port.
 
-Dev tool, not run by CI. Two modes:
+Dev tool, not run by CI. Three modes:
 
   compare DIR   read DIR/state.json + DIR/state.bin written by bench/compare-torch.ts (initial
                 weights, the batch, the config), run the forward pass, the gradients and the same
@@ -8,6 +8,8 @@ Dev tool, not run by CI. Two modes:
   throughput    time training steps (batch 1024) and TTA evaluation of airbench94 on random data in
                 one --setting (fp32-nchw, fp32-channels-last, bf16-channels-last), print one JSON
                 line {"trainImagesPerSec", "evalImagesPerSec", "peakRssMB", "threads", "torch", "setting"}.
+  profile       one training step of --setting under torch.profiler after two warm-up steps: self CPU
+                ms per op, as one JSON line (beside `npm run bench:profile` for ours).
 
 Layouts: the files hold NHWC images and HWIO kernels (tfjs); this script transposes them.
 """
@@ -231,9 +233,10 @@ def js_name(name):
 # throughput: training steps and TTA evaluation of airbench94 at batch 1024
 # ----------------------------------------------------------------------------------------------
 
-def throughput(steps, eval_images, setting):
+def training_step(setting):
     """setting: 'fp32-nchw' (PyTorch's default layout), 'fp32-channels-last', 'bf16-channels-last'
-    (torch.autocast on the CPU in bfloat16: convs and linears in bf16, the rest fp32, as PyTorch documents)."""
+    (torch.autocast on the CPU in bfloat16: convs and linears in bf16, the rest fp32, as PyTorch documents).
+    Returns (step, net, fmt, autocast): one airbench94 training step at batch 1024 on random images."""
     channels_last = setting.endswith("channels-last")
     fmt = torch.channels_last if channels_last else torch.contiguous_format
     autocast = torch.autocast("cpu", dtype=torch.bfloat16, enabled=setting.startswith("bf16"))
@@ -256,6 +259,26 @@ def throughput(steps, eval_images, setting):
         loss.backward()
         optimizer.step()
 
+    return step, net, fmt, autocast
+
+
+def profile(setting):
+    """One training step after two warm-up steps under torch.profiler: self CPU time per op, as
+    bench:profile gives ours (the issue's side-by-side profile)."""
+    step, _, _, _ = training_step(setting)
+    step()
+    step()
+    start = time.perf_counter()
+    with torch.profiler.profile(activities=[torch.profiler.ProfilerActivity.CPU]) as prof:
+        step()
+    wall_ms = (time.perf_counter() - start) * 1000
+    rows = sorted(({"name": e.key, "calls": e.count, "ms": e.self_cpu_time_total / 1000} for e in prof.key_averages()), key=lambda r: -r["ms"])
+    return {"torch": torch.__version__, "setting": setting, "wallMs": wall_ms, "ops": [r for r in rows if r["ms"] >= 0.5]}
+
+
+def throughput(steps, eval_images, setting):
+    """Training images/s over `steps` steps after one warm-up step, and TTA-2 evaluation images/s."""
+    step, net, fmt, autocast = training_step(setting)
     step()
     start = time.perf_counter()
     for _ in range(steps):
@@ -280,7 +303,7 @@ def throughput(steps, eval_images, setting):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("mode", choices=["compare", "throughput"])
+    parser.add_argument("mode", choices=["compare", "throughput", "profile"])
     parser.add_argument("dir", nargs="?", help="compare: the directory written by bench/compare-torch.ts")
     parser.add_argument("--steps", type=int, default=5, help="throughput: timed training steps")
     parser.add_argument("--eval-images", type=int, default=4000, help="throughput: images through TTA evaluation")
@@ -293,6 +316,8 @@ def main():
         if not args.dir:
             parser.error("compare needs the directory written by bench/compare-torch.ts")
         compare(args.dir)
+    elif args.mode == "profile":
+        print(json.dumps(profile(args.setting)))
     else:
         print(json.dumps(throughput(args.steps, args.eval_images, args.setting)))
 
