@@ -11,6 +11,7 @@ import {
   type RunStore,
   type VarianceReport,
 } from '@airbench-ts/run-variance';
+import { claimsMarkdown } from './claims';
 import type { VarianceConfig } from './experiment';
 import type { Options } from './options';
 import { writePlot } from '@airbench-ts-example/plot';
@@ -66,9 +67,10 @@ export async function writeReport(store: RunStore, options: Options): Promise<nu
   if (budgets.length > 0) shared.push(await writePlot(join(options.out, 'std-vs-epochs'), stdVsEpochsSpec(budgets)));
   const json = { generated: new Date().toISOString(), store: options.store, experiments: reports, plots: shared.map((p) => p.svg) };
   writeFileSync(join(options.out, 'report.json'), `${JSON.stringify(json, null, 2)}\n`);
-  writeFileSync(join(options.out, 'report.md'), markdown(reports, shared.map((p) => p.png)));
+  const command = `npm run variance -- report --store ${options.store}${options.experiment ? ` --experiment ${options.experiment}` : ''} --out ${options.out}`;
+  writeFileSync(join(options.out, 'report.md'), markdown(reports, shared.map((p) => p.png), command));
   if (options.json) process.stdout.write(`${JSON.stringify(json)}\n`);
-  else process.stdout.write(`${markdown(reports, [])}\nwritten: ${join(options.out, 'report.md')}, report.json and the plots (SVG and PNG)\n`);
+  else process.stdout.write(`${markdown(reports, [], command)}\nwritten: ${join(options.out, 'report.md')}, report.json and the plots (SVG and PNG)\n`);
   return 0;
 }
 
@@ -151,7 +153,7 @@ function reading(r: ExperimentReport): string {
 
 const pct = (x: number, digits = 3) => `${(x * 100).toFixed(digits)}%`;
 
-function markdown(reports: ExperimentReport[], images: string[]): string {
+function markdown(reports: ExperimentReport[], images: string[], command: string): string {
   const lines = [
     '# Variance between runs (Jordan 2023) at CPU scale',
     '',
@@ -167,6 +169,7 @@ function markdown(reports: ExperimentReport[], images: string[]): string {
     'split-half r: correlation across runs of the accuracies on two random halves of the test set (≈ 0 when σ_D ≈ 0).',
     '√(err/2n): the binary-calibration formula (docs/papers.md §2.4).',
     '',
+    ...claimsMarkdown(reports, command),
     '## What each experiment says',
     '',
     ...reports.map(reading),

@@ -97,6 +97,11 @@ describe('run, then report (SQLite)', () => {
     expect(markdown).toMatch(/ECE \d\.\d{4} over \d+ bins/);
     expect(typeof tiny.ece).toBe('number');
     for (const png of readdirSync(out).filter((f) => f.endsWith('.png'))) expect(markdown).toContain(`(${png})`);
+    // The claims table: claims 1–3 for the all-varying experiment, each with a verdict and its rule, and the command.
+    const claims = markdown.split('\n').filter((line) => line.startsWith('| ') && line.includes('| tiny-vary-all ('));
+    expect(claims.map((line) => line.split(' | ')[0])).toEqual(['| 1. little distribution-wise variance', '| 2. independent errors explain the spread', '| 3. calibration forces the test-set variance']);
+    for (const line of claims) expect(line).toMatch(/\| \*\*(reproduced|partly|not reproduced)\*\* \(reproduced: .+\) \|$/);
+    expect(markdown).toContain(`Command: \`npm run variance -- report --store ${store} --out ${out}\``);
     for (const plot of ['tiny-vary-all-histogram', 'tiny-vary-all-split-half', 'calibration', 'std-vs-epochs']) {
       for (const ext of ['svg', 'png']) {
         const file = join(out, `${plot}.${ext}`);
@@ -124,5 +129,11 @@ describe('report on the flip ablation store', () => {
     expect(full).toMatchObject({ experiment: 'full-airbench94-bf16', vary: 'all', epochs: 9.9, examples: 10_000 });
     expect(full.runs).toBeGreaterThanOrEqual(5);
     expect(full.meanAccuracy).toBeGreaterThan(0.93);
+    // Claim 1's verdict follows its rule from the figures in report.json.
+    const [, high] = full.distributionWiseCI.std;
+    const verdict = high <= 0.5 * full.stdAccuracy ? 'reproduced' : full.distributionWiseStd <= 0.5 * full.stdAccuracy ? 'partly' : 'not reproduced';
+    const row = readFileSync(join(out, 'report.md'), 'utf8').split('\n').find((line) => line.startsWith('| 1. little distribution-wise variance |') && line.includes('full-airbench94-bf16'));
+    expect(row).toContain(`| ${full.runs} | σ_D `);
+    expect(row).toContain(`| **${verdict}** (`);
   });
 });
