@@ -37,6 +37,18 @@ describe('setup-native-backend.mjs', () => {
     const result = JSON.parse(setup.stdout.trim());
     expect(result).toMatchObject({ ok: true, variant: 'cpu', source: 'existing' });
     expect(result.seconds).toBeLessThan(30);
+    // The GELU ops: reused (or built) for this CPU, and checked in a child process.
+    if (process.env.AIRBENCH_REQUIRE_NATIVE === '1') expect(result.nativeOps).toEqual(['AirbenchGeluWithSlope', 'AirbenchGelu']);
+  });
+
+  it.runIf(nativeBuilt)('without a C++ compiler the setup still succeeds, says why there are no native ops, and keeps a built one', () => {
+    const manifest = join(root, '.native', 'ops', 'manifest.json');
+    const before = existsSync(manifest) ? readFileSync(manifest, 'utf8') : null;
+    const setup = spawnSync(process.execPath, [setupScript], { cwd: root, encoding: 'utf8', env: { ...process.env, CXX: join(work, 'no-such-compiler') } });
+    expect(setup.status).toBe(0);
+    expect(setup.stdout).toContain(`[native-backend] no native ops (no C++ compiler (${join(work, 'no-such-compiler')})); the examples use tfjs ops for GELU instead (slower)`);
+    expect(setup.stdout).toMatch(/ready: @tensorflow\/tfjs-node on TensorFlow .* \(existing\) in /);
+    expect(existsSync(manifest) ? readFileSync(manifest, 'utf8') : null).toBe(before);
   });
 
   it('waits for another setup holding the lock, then runs; takes over a lock whose owner died', async () => {
