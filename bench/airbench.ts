@@ -13,7 +13,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CifarLoader, loadCifar10, normalizeImages } from '@airbench-ts/cifar-data';
 import { CONFIGS, PRECISIONS, disposeModel, evaluate, makeConfig, train, type Precision } from '@airbench-ts/airbench-net';
-import { backendOption, selectBackend } from '@airbench-ts-example/backend';
+import { backendOption, emulatedBf16Reason, selectBackend } from '@airbench-ts-example/backend';
 import { airbenchLoader } from '@airbench-ts-example/harness';
 import { integer, listOf, oneOf, option, RefusedValue } from '@airbench-ts-example/cli';
 import { benchCommand, parseBench } from './args';
@@ -63,6 +63,8 @@ const torch = values.torch
   : null;
 
 const backend = await selectBackend({ ...(values.backend ? { backend: values.backend } : {}) });
+const emulated = precision === 'bf16' && backend.choice === 'node' ? emulatedBf16Reason('node', backend.cpu) : null;
+if (emulated) process.stderr.write(`warning: bf16: ${emulated}\n`);
 const data = await loadCifar10({ ...(values.dataDir ? { dataDir: values.dataDir } : {}), progress: false });
 
 // Training: one epoch of steps+1 batches; the first step (graph set-up, allocation) is not timed.

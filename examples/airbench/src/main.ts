@@ -11,7 +11,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { CIFAR100_MEAN, CIFAR100_STD, CifarLoader, defaultCacheDir, loadCifar10, loadCifar100, normalizeImages, type ImageSplit } from '@airbench-ts/cifar-data';
 import { disposeModel, evaluate, makeConfig, serializeModel, train, type AirbenchConfig, type Precision, type TrainingState, type VariantName } from '@airbench-ts/airbench-net';
 import { saveModel } from '@airbench-ts/airbench-net/node';
-import { hasNativeBf16, selectBackend, type BackendInfo } from '@airbench-ts-example/backend';
+import { emulatedBf16Reason, hasNativeBf16, selectBackend, type BackendInfo } from '@airbench-ts-example/backend';
 import { airbenchLoader } from '@airbench-ts-example/harness';
 import { parseOptions, type Options } from './options';
 import { CheckpointDir } from './checkpoints';
@@ -190,6 +190,8 @@ export async function main(argv: string[]): Promise<number> {
  * bf16 natively (AMX or AVX512-BF16) on the native CPU backend; fp32 elsewhere. Says which and why.
  */
 function resolvePrecision(choice: Options['precision'], backend: BackendInfo): Precision {
+  const emulated = backend.choice === 'node' ? emulatedBf16Reason('node', backend.cpu) : null;
+  if (choice === 'bf16' && emulated) process.stderr.write(`warning: --precision bf16: ${emulated}; --precision fp32 (or auto) trains at the fast speed\n`);
   if (choice !== 'auto') return choice;
   const native = backend.choice === 'node' && hasNativeBf16(backend.cpu);
   const why = native ? `the CPU computes bf16 natively (${backend.cpu})` : backend.choice === 'node' ? `the CPU (${backend.cpu}) has no native bf16` : `the ${backend.choice} backend`;

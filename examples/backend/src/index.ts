@@ -5,3 +5,4 @@ export { loadNativeOps } from './native-ops';
 export type { NativeOpsState } from './native-ops';
 export type { CpuIsa, OneDnnState } from './cpu';
 export { backendOption } from './backend-option';
+export { EMULATED_BF16_SLOWDOWN, emulatedBf16Reason } from './emulated-bf16';

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { cpuSignature, loadNativeOps, nativeBinding, parseBackendChoice, selectBackend } from '../src/index';
+import { cpuIsa, cpuSignature, emulatedBf16Reason, loadNativeOps, nativeBinding, parseBackendChoice, selectBackend } from '../src/index';
 
 const root = fileURLToPath(new URL('../../..', import.meta.url));
 const setupScript = fileURLToPath(new URL('../../../scripts/setup-native-backend.mjs', import.meta.url));
@@ -175,5 +175,18 @@ describe('backend choice', () => {
     expect(run.status).toBe(2);
     expect(run.stderr).toMatch(/--variant must be cpu or gpu, not 'tpu'/);
     expect(run.stderr).toMatch(/Usage: node scripts\/setup-native-backend\.mjs/);
+  });
+
+  it('says bf16 would be emulated only for the CPU native backend on a CPU without AVX-512', () => {
+    for (const isa of ['AVX2', 'pre-AVX2'] as const) expect(emulatedBf16Reason('node', isa)).toMatch(new RegExp(`this CPU \\(${isa}, no AVX-512\\) computes bf16 with TensorFlow's slow Eigen kernels.*11× slower`));
+    for (const isa of ['AMX', 'AVX512-BF16', 'AVX512', 'unknown'] as const) expect(emulatedBf16Reason('node', isa)).toBeNull();
+    // A GPU, and the backends that never run TensorFlow's kernels, are not this path.
+    for (const backend of ['node-gpu', 'wasm', 'cpu']) expect(emulatedBf16Reason(backend, 'AVX2')).toBeNull();
+    // auto means the CPU native backend unless tfjs-node-gpu is built.
+    const gpuBuilt = existsSync(nativeBinding('@tensorflow/tfjs-node-gpu'));
+    expect(emulatedBf16Reason('auto', 'AVX2') === null).toBe(gpuBuilt);
+    expect(() => emulatedBf16Reason('tpu', 'AVX2')).toThrow(/--backend must be one of/);
+    // Without arguments: this machine's CPU and $AIRBENCH_BACKEND.
+    expect(emulatedBf16Reason() === null).toBe(emulatedBf16Reason(process.env.AIRBENCH_BACKEND, cpuIsa()) === null);
   });
 });

@@ -6,6 +6,7 @@
 //
 //   npm run flip-ablation -- --help
 import { fileURLToPath } from 'node:url';
+import { emulatedBf16Reason } from '@airbench-ts-example/backend';
 import { loadCifar10 } from '@airbench-ts/cifar-data';
 import { openStore, type Experiment } from '@airbench-ts/run-variance';
 import { workWithProgress } from '@airbench-ts-example/harness/work';
@@ -33,6 +34,11 @@ export async function main(argv: string[]): Promise<number> {
     } else {
       experiment = await store.getExperiment(options.experiment!);
     }
+    const refusal = emulatedBf16Refusal(experiment, options);
+    if (refusal) {
+      process.stderr.write(`${refusal}\n`);
+      return 2;
+    }
     return await workWithProgress(store, experiment, {
       script: fileURLToPath(new URL('./worker.ts', import.meta.url)),
       program: 'flip-ablation',
@@ -45,4 +51,15 @@ export async function main(argv: string[]): Promise<number> {
   } finally {
     await store.close();
   }
+}
+
+/**
+ * A bf16 experiment on a CPU that would emulate bf16 is refused before any training starts (the queued runs stay
+ * queued for a machine that computes bf16): one full-data run would take about 17 hours instead of 10 minutes.
+ */
+function emulatedBf16Refusal(experiment: Experiment, options: { backend?: string; allowEmulatedBf16: boolean }): string | null {
+  if ((experiment.config as { precision?: string }).precision !== 'bf16' || options.allowEmulatedBf16) return null;
+  const reason = emulatedBf16Reason(options.backend);
+  if (reason === null) return null;
+  return `error: experiment '${experiment.name}' trains in bf16, and ${reason}. Work on it on a CPU with AVX512-BF16 or AMX (or a GPU), use --precision fp32 (another experiment), or pass --allow-emulated-bf16 to run it here anyway.`;
 }

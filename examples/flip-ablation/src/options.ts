@@ -11,6 +11,8 @@ export interface Options extends StudyOptions {
   modes: Mode[];
   runs: number;
   precision: Precision;
+  /** Run a bf16 experiment even where TensorFlow would emulate bf16 (a CPU without AVX-512; see examples/backend). */
+  allowEmulatedBf16: boolean;
 }
 
 /** Distinct epoch counts in (0, 1000] in steps of 0.1, sorted. */
@@ -49,13 +51,14 @@ then the table, the tests and the epochs random flip needs to match alternating.
     .addOption(option('--budgets <e1,e2,...>', "epoch budgets (default: the preset's; cpu: 4,8,12,16, full and 10k: 9.9)", budgetList))
     .addOption(option('--modes <m1,m2,...>', `flips, of ${MODES.join(', ')}`, modeList, [...MODES], MODES.join(',')))
     .addOption(option('--runs <n>', 'runs per cell, seeds 0..n-1', integer(1, 100_000), 10))
-    .addOption(option(`--precision <${PRECISIONS.join('|')}>`, "airbench94's convolutions", oneOf(PRECISIONS), 'fp32' as Precision));
+    .addOption(option(`--precision <${PRECISIONS.join('|')}>`, "airbench94's convolutions", oneOf(PRECISIONS), 'fp32' as Precision))
+    .addOption(option('--allow-emulated-bf16', 'run or work on a bf16 experiment even on a CPU without AVX-512, where bf16 is about 11× slower than fp32'));
   return parseCommand(command, argv, (values, args, refuse) => {
     const study = finishStudy(values, args, refuse);
     if ('exit' in study) return study;
-    const { preset, net, budgets, modes, runs, precision } = values as Pick<Options, 'preset' | 'net' | 'budgets' | 'modes' | 'runs' | 'precision'> & { budgets?: number[] };
+    const { preset, net, budgets, modes, runs, precision, allowEmulatedBf16 } = values as Pick<Options, 'preset' | 'net' | 'budgets' | 'modes' | 'runs' | 'precision'> & { budgets?: number[]; allowEmulatedBf16?: boolean };
     if (net !== 'airbench94' && net !== 'vgg11' && preset !== 'full' && preset !== '10k') return refuse(`--net ${net} trains with its own widths and batch size: use --preset full or 10k.`);
     if (precision !== 'fp32' && net === 'vgg11') return refuse(`--precision ${precision} applies to the airbench networks only; vgg11 trains in fp32.`);
-    return { ...study, preset, net, budgets: budgets ?? defaultBudgets(preset, net).sort((a, b) => a - b), modes, runs, precision };
+    return { ...study, preset, net, budgets: budgets ?? defaultBudgets(preset, net).sort((a, b) => a - b), modes, runs, precision, allowEmulatedBf16: allowEmulatedBf16 === true };
   });
 }

@@ -8,6 +8,7 @@ import { openStore } from '@airbench-ts/run-variance';
 import { epochsOf } from '../src/experiment';
 import { parseOptions } from '../src/options';
 import { captureStderr } from '@airbench-ts-example/cli';
+import { emulatedBf16Reason } from '@airbench-ts-example/backend';
 
 // The example end to end, as a user runs it: a real worker process (one; two
 // took the suite over its 3 GB), a real SQLite file, real CIFAR-10, the tiny
@@ -102,5 +103,23 @@ describe('run, then report (SQLite)', () => {
     const lines = result.stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
     expect(lines.map((l) => [l.experiment, l.flip])).toEqual([['tiny-vgg11', 'random'], ['tiny-vgg11', 'alternating']]);
     expect(lines[0].accuracy).toBe(lines[1].accuracy); // one epoch: the same draw again
+  });
+});
+
+// Where this CPU would emulate bf16 (no AVX-512: TensorFlow's Eigen bf16, 11× slower than fp32), a bf16
+// experiment is refused once it is queued, before any training: the queue waits for a machine that computes bf16.
+describe.runIf(emulatedBf16Reason() !== null)('bf16 on a CPU without AVX-512', () => {
+  it('is refused before any run starts, and the runs stay queued', async () => {
+    const store = `sqlite:${join(work, 'bf16.db')}`;
+    const result = await run(['run', '--preset', 'tiny', '--precision', 'bf16', '--budgets', '1', '--modes', 'alternating', '--runs', '2', '--store', store]);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toMatch(/error: experiment 'tiny-airbench94-bf16' trains in bf16, and this CPU \(.*, no AVX-512\) computes bf16 with TensorFlow's slow Eigen kernels.*pass --allow-emulated-bf16/);
+    const opened = await openStore(store, { mode: 'read' });
+    try {
+      const runs = await opened.runs(await opened.getExperiment('tiny-airbench94-bf16'));
+      expect(runs.map((r) => r.state)).toEqual(['pending', 'pending']);
+    } finally {
+      await opened.close();
+    }
   });
 });

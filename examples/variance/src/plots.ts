@@ -44,9 +44,21 @@ export function scatterSpec(title: string, points: { first: number; second: numb
   };
 }
 
+/**
+ * The paper's central figure: test-set std, IEA std and σ_D (with its CI) against the training length. Lengths that
+ * double (1, 2, 4, 8, 16 epochs) go on a log₂ axis, so each doubling is one step.
+ */
 export function stdVsEpochsSpec(rows: { epochs: number; experiment: string; what: string; std: number; low?: number; high?: number }[]): PlotSpec {
+  const epochs = [...new Set(rows.map((r) => r.epochs))].sort((a, b) => a - b);
+  const logScale = epochs.length >= 3 && epochs[0]! > 0 && epochs[epochs.length - 1]! / epochs[0]! >= 4;
+  const x = {
+    field: 'epochs',
+    type: 'quantitative' as const,
+    title: logScale ? 'training length (epochs, log scale)' : 'training length (epochs)',
+    ...(logScale ? { scale: { type: 'log' as const, base: 2 }, axis: { values: epochs, format: 'd' } } : { axis: { format: 'd', tickMinStep: 1 } }),
+  };
   return {
-    title: 'test-set std vs distribution-wise std, by epoch budget',
+    title: 'test-set std vs distribution-wise std, by training length',
     width: 380,
     height: 240,
     data: { values: rows.map((r) => ({ ...r, std: r.std * 100, low: (r.low ?? r.std) * 100, high: (r.high ?? r.std) * 100 })) },
@@ -54,12 +66,12 @@ export function stdVsEpochsSpec(rows: { epochs: number; experiment: string; what
       {
         mark: { type: 'line', point: true },
         encoding: {
-          x: { field: 'epochs', type: 'quantitative', axis: { format: 'd', tickMinStep: 1 } },
+          x,
           y: { field: 'std', type: 'quantitative', title: 'std (percentage points)' },
           color: { field: 'what', type: 'nominal', title: null, legend: { labelLimit: 300 } },
         },
       },
-      { mark: { type: 'errorbar' }, encoding: { x: { field: 'epochs', type: 'quantitative' }, y: { field: 'low', type: 'quantitative', title: 'std (percentage points)' }, y2: { field: 'high' }, color: { field: 'what', type: 'nominal' } } },
+      { mark: { type: 'errorbar' }, encoding: { x, y: { field: 'low', type: 'quantitative', title: 'std (percentage points)' }, y2: { field: 'high' }, color: { field: 'what', type: 'nominal' } } },
     ],
   };
 }
