@@ -41,8 +41,18 @@ export function batchNorm(name: string, x: tf.Tensor, w: WeightMap, options: For
   const input = (options.at ?? ((_s, v) => v))(`${name}.input`, x);
   const axes = input.shape.map((_, k) => k).slice(0, -1);
   const { mean, variance } = options.normalization === 'batch' ? tf.moments(input, axes) : { mean: w[`${name}.runningMean`]!, variance: w[`${name}.runningVar`]! };
-  return tf.add(tf.mul(tf.mul(tf.sub(input, mean), tf.rsqrt(tf.add(variance, eps))), w[`${name}.weight`]!), w[`${name}.bias`]!);
+  // Per channel first, then two passes over the activations (scale, shift) instead of four.
+  const scale = tf.mul(tf.rsqrt(tf.add(variance, eps)), w[`${name}.weight`]!);
+  return tf.add(tf.mul(input, scale), tf.sub(w[`${name}.bias`]!, tf.mul(mean, scale)));
 }
+
+/** ReLU whose gradient is one comparison and one multiply (tfjs's goes through Step: IsNan, Fill, Select). */
+export const relu = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+  const [x, save] = args as [tf.Tensor, tf.GradSaveFunc];
+  const y = tf.relu(x);
+  save([y]);
+  return { value: y, gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => tf.mul(dy as tf.Tensor, tf.cast(tf.greater(saved[0]!, 0), 'float32')) };
+}) as (x: tf.Tensor) => tf.Tensor;
 
 /** LayerNorm over the channels of each pixel ("LayerNorm2d", biased std) with per-channel affine. */
 export function layerNorm(name: string, x: tf.Tensor, w: WeightMap, eps = 1e-5): tf.Tensor {

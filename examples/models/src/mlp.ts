@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { PermutationGroup } from '@airbench-ts/neuron-align';
 import type { WeightMap } from '@airbench-ts/repair';
-import { kaimingNormal, uniformFanIn, variable, withRepairBias } from './layers';
+import { kaimingNormal, relu, uniformFanIn, variable, withRepairBias } from './layers';
 import type { ExampleModel } from './model';
 
 /**
@@ -49,7 +49,7 @@ export function mlp(options: { width: number; depth: number; epochs: number }): 
       let h = tf.reshape(x, [x.shape[0]!, -1]) as tf.Tensor2D;
       for (const name of hidden) {
         const z = withRepairBias(name, tf.add(tf.matMul(h, w[`${name}.weight`] as tf.Tensor2D), w[`${name}.bias`]!), w);
-        h = at(`${name}.relu`, tf.relu(at(name, z))) as tf.Tensor2D;
+        h = at(`${name}.relu`, relu(at(name, z))) as tf.Tensor2D;
       }
       return tf.add(tf.matMul(h, w['head.weight'] as tf.Tensor2D), w['head.bias']!);
     },

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { PermutationGroup } from '@airbench-ts/neuron-align';
 import type { CorrectionSite, NormLayer, WeightMap } from '@airbench-ts/repair';
-import { batchNorm, kaimingNormal, layerNorm, variable } from './layers';
+import { batchNorm, kaimingNormal, layerNorm, relu, variable } from './layers';
 import type { ExampleModel } from './model';
 
 /**
@@ -95,12 +95,12 @@ export function resnet20(options: { width: number; norm: 'batch' | 'layer'; epoc
         z = at(name, z);
         return at(c.norm, norm === 'batch' ? batchNorm(c.norm, z, w, options) : layerNorm(c.norm, z, w));
       };
-      let h = tf.relu(convNorm('stem.conv', x));
+      let h = relu(convNorm('stem.conv', x));
       for (const { blocks } of stages) {
         for (const b of blocks) {
-          const inner = at(`${b}.relu1`, tf.relu(convNorm(`${b}.conv1`, h)));
+          const inner = at(`${b}.relu1`, relu(convNorm(`${b}.conv1`, h)));
           const shortcut = byName.has(`${b}.shortcut.conv`) ? convNorm(`${b}.shortcut.conv`, h) : h;
-          h = at(`${b}.out`, tf.relu(tf.add(convNorm(`${b}.conv2`, inner), shortcut)));
+          h = at(`${b}.out`, relu(tf.add(convNorm(`${b}.conv2`, inner), shortcut)));
         }
       }
       const pooled = tf.mean(h, [1, 2]) as tf.Tensor2D;

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { PermutationGroup } from '@airbench-ts/neuron-align';
 import type { WeightMap } from '@airbench-ts/repair';
-import { kaimingNormal, uniformFanIn, variable, withRepairBias } from './layers';
+import { kaimingNormal, relu, uniformFanIn, variable, withRepairBias } from './layers';
 import type { ExampleModel } from './model';
 
 /** kuangliu's VGG11 cfg: conv3×3 widths, 'M' = max-pool 2 (docs/papers.md §3.3). */
@@ -50,7 +50,7 @@ export function vgg11(options: { width: number; epochs: number }): ExampleModel 
         }
         const { name } = convs[k++]!;
         const z = withRepairBias(name, tf.add(tf.conv2d(h, w[`${name}.weight`] as tf.Tensor4D, 1, 'same'), w[`${name}.bias`]!), w);
-        h = at(`${name}.relu`, tf.relu(at(name, z))) as tf.Tensor4D;
+        h = at(`${name}.relu`, relu(at(name, z))) as tf.Tensor4D;
       }
       const pooled = tf.mean(h, [1, 2]) as tf.Tensor2D;
       return tf.add(tf.matMul(pooled, w['head.weight'] as tf.Tensor2D), w['head.bias']!);

@@ -69,7 +69,7 @@ export async function main(argv: string[]): Promise<number> {
 
   // Endpoints: trained once per setting and seed, then reused from --out.
   // `version` changes whenever the code that trains an endpoint does (init, loop), so stale endpoints are not reused.
-  const settings = { version: 3, model: options.model, norm: options.norm, width: options.width, depth: options.model === 'mlp' ? options.depth : undefined, epochs: options.epochs, trainSubset: data.train.length, training: model.training.kind === 'recipe' ? model.training.recipe : model.training.describe };
+  const settings = { version: 4, model: options.model, norm: options.norm, width: options.width, depth: options.model === 'mlp' ? options.depth : undefined, epochs: options.epochs, trainSubset: data.train.length, training: model.training.kind === 'recipe' ? model.training.recipe : model.training.describe };
   const dir = join(options.out, 'endpoints');
   const endpoints: Record<string, tf.Tensor>[] = [];
   for (const [k, seed] of [options.seed, options.seed + 1].entries()) {

@@ -4,7 +4,7 @@ import { checkEquivalence, permuteWeights, validateSpec, type PermutationSpec } 
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildModel } from '../src/main';
 import type { Options } from '../src/options';
-import { triangular } from '@airbench-ts-example/models';
+import { batchNorm, relu, triangular } from '@airbench-ts-example/models';
 
 // Every model of the example: its spec covers every tensor, permuting by it
 // keeps the function (float32 noise), and a spec missing one consumer axis does
@@ -105,5 +105,38 @@ describe('an endpoint training stopped and started again', () => {
     expect(await run(damaged, [], warnings)).toEqual(uninterrupted);
     expect(steps).toEqual([1, 2, 3, 4]);
     expect(warnings[0]).toMatch(/the endpoint checkpoint: its tensors are damaged \(SHA-256 differs\); training from the start\./);
+  });
+});
+
+describe('the layers\' arithmetic', () => {
+  it('relu: the gradient is tfjs\'s own, bit for bit (zero at 0, dy above)', async () => {
+    const x = tf.tensor1d([-2, -0.5, 0, 0.25, 3, -1e-30, 1e-30]);
+    const dy = tf.tensor1d([0.3, -1.7, 2, 5, -0.125, 9, 11]);
+    const [ours, theirs] = [relu, tf.relu].map((f) => tf.grad((v: tf.Tensor) => f(v))(x, dy));
+    expect(Array.from(await ours!.data())).toEqual(Array.from(await theirs!.data()));
+    expect(Array.from(await ours!.data())).toEqual([0, -0, 0, 5, -0.125, 0, 11]); // dy · 0 keeps dy's sign, as tfjs's does
+    expect(Array.from(await relu(x).data())).toEqual(Array.from(await tf.relu(x).data()));
+    tf.dispose([x, dy, ours!, theirs!]);
+  });
+
+  it('batchNorm: the textbook (x − mean)/√(var + ε)·w + b in both modes, and its gradients, to float32 rounding', async () => {
+    const x = tf.randomNormal([6, 5, 5, 4], 1.5, 2, 'float32', 7);
+    const w = { 'bn.weight': tf.tensor1d([0.5, 1, 1.5, 2]), 'bn.bias': tf.tensor1d([0.1, -0.2, 0.3, 0]), 'bn.runningMean': tf.tensor1d([1, 2, 0, -1]), 'bn.runningVar': tf.tensor1d([4, 1, 0.5, 2]) };
+    const textbook = (v: tf.Tensor, weight: tf.Tensor, bias: tf.Tensor, mode: 'batch' | 'running') => {
+      const { mean, variance } = mode === 'batch' ? tf.moments(v, [0, 1, 2]) : { mean: w['bn.runningMean'], variance: w['bn.runningVar'] };
+      return tf.add(tf.mul(tf.div(tf.sub(v, mean), tf.sqrt(tf.add(variance, 1e-5))), weight), bias);
+    };
+    const upstream = tf.randomNormal(x.shape, 0, 1, 'float32', 8);
+    for (const mode of ['batch', 'running'] as const) {
+      const ours = (v: tf.Tensor, weight: tf.Tensor, bias: tf.Tensor) => batchNorm('bn', v, { ...w, 'bn.weight': weight, 'bn.bias': bias }, { normalization: mode });
+      const theirs = (v: tf.Tensor, weight: tf.Tensor, bias: tf.Tensor) => textbook(v, weight, bias, mode);
+      const maxDiff = async (a: tf.Tensor, b: tf.Tensor) => (await tf.max(tf.abs(tf.sub(a, b))).data())[0]!;
+      expect(await maxDiff(ours(x, w['bn.weight'], w['bn.bias']), theirs(x, w['bn.weight'], w['bn.bias']))).toBeLessThan(1e-5);
+      const [gOurs, gTheirs] = [ours, theirs].map((f) => tf.grads((v: tf.Tensor, a: tf.Tensor, b: tf.Tensor) => f(v, a, b))([x, w['bn.weight'], w['bn.bias']], upstream));
+      for (let k = 0; k < 3; k++) expect(await maxDiff(gOurs![k]!, gTheirs![k]!)).toBeLessThan(1e-4);
+      // Training mode: the gradient flows through the batch statistics (a sum over the batch of dx is 0 per channel).
+      if (mode === 'batch') expect(Math.max(...Array.from(await tf.abs(tf.sum(gOurs![0]!, [0, 1, 2])).data()))).toBeLessThan(1e-3);
+    }
+    tf.dispose([x, upstream, ...Object.values(w)]);
   });
 });
