@@ -39,10 +39,27 @@ function loadProjectOps(require: NodeJS.Require): void {
   const dir = fileURLToPath(new URL('../../../.native/ops/', import.meta.url));
   try {
     const { cpu } = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as { cpu: string };
-    const flags = /^flags\s*:\s*(.*)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? '';
     // Built with -march=native: load only on the CPU it was built for.
-    if (cpu === createHash('sha256').update(flags.trim()).digest('hex').slice(0, 16)) (require(join(dir, 'airbench_ops.node')) as { register(): string[] }).register();
+    if (cpu === createHash('sha256').update(cpuFlags().trim()).digest('hex').slice(0, 16)) (require(join(dir, 'airbench_ops.node')) as { register(): string[] }).register();
   } catch {
     // not built here: the package's tfjs ops run instead
   }
+}
+
+/** The CPU's feature flags from /proc/cpuinfo ('' where there is none). */
+function cpuFlags(): string {
+  try {
+    return /^flags\s*:\s*(.*)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? '';
+  } catch {
+    return '';
+  }
+}
+
+/**
+ * Whether TensorFlow's oneDNN computes bf16 on this CPU: it needs AVX-512 ("oneDNN supports DT_BFLOAT16 only on
+ * platforms with AVX-512"); elsewhere TensorFlow runs its Eigen bf16 kernels, and oneDNN's bf16 pooling (the packed
+ * bf16 stages) is not there.
+ */
+export function oneDnnComputesBf16(): boolean {
+  return cpuFlags().split(/\s+/).includes('avx512bw');
 }

@@ -3,7 +3,7 @@ import type { Cifar10 } from '@airbench-ts/cifar-data';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { batchNormTraining, batchNormTrainingGrad, conv2d, gelu, geluTraining, geluWithSlope, maxPoolGrad } from '../src/fused-ops';
 import { disposeModel, forward, makeConfig, makeNet, initWhitening } from '../src/index';
-import { useFastestBackend } from './backend';
+import { oneDnnComputesBf16, useFastestBackend } from './backend';
 import { cifar10, whiteningImages } from './data';
 
 // The fused kernels (native backend) against the same maths in plain tfjs ops, on
@@ -128,7 +128,9 @@ describe('conv2d precision', () => {
     for (let i = 0; i < 3; i++) {
       const error = relativeError(bf16[i]!, fp32[i]!);
       expect(error).toBeGreaterThan(1e-5); // it did round to bf16 (8-bit mantissa, ~4e-3 per product)
-      expect(error).toBeLessThan(1e-2);
+      // oneDNN (AVX-512 CPUs) accumulates in fp32; TensorFlow's Eigen bf16 kernels (CPUs without AVX-512) round the
+      // filter gradient's 123,008-term sums more: 0.0029 / 0.0069 / 0.0247 (forward, dx, dw) on an AVX2 EPYC.
+      expect(error).toBeLessThan(oneDnnComputesBf16() || i < 2 ? 1e-2 : 5e-2);
     }
     tf.dispose([filter, lossWeights, ...fp32, ...bf16]);
   });
