@@ -10,13 +10,14 @@ export interface VarianceConfig extends Preset {
   classes: 10;
 }
 
-export function configFromOptions(options: Options): VarianceConfig {
+/** The config of one experiment: the preset, overridden by --train-subset and by `epochs` (one of --epochs). */
+export function configFromOptions(options: Options, epochs?: number): VarianceConfig {
   const preset = PRESETS[options.preset];
   return {
     paper: 'variance',
     variant: 'airbench94',
     ...preset,
-    ...(options.epochs !== undefined ? { epochs: options.epochs } : {}),
+    ...(epochs !== undefined ? { epochs } : {}),
     ...(options.trainSubset !== undefined ? { trainSubset: options.trainSubset } : {}),
     vary: options.vary,
     classes: 10,

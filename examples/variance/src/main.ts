@@ -22,18 +22,26 @@ export async function main(argv: string[]): Promise<number> {
   const store = await openStore(options.store, { mode: options.command === 'run' ? 'create' : options.command === 'report' ? 'read' : 'existing' });
   try {
     if (options.command === 'report') return await writeReport(store, options);
-    let experiment: Experiment;
+    let experiments: Experiment[];
     if (options.command === 'run') {
-      const config = configFromOptions(options);
       const { test } = await loadCifar10({ progress: !options.json });
-      const labels = test.labels.slice(0, config.testSubset);
-      experiment = await store.openExperiment({ name: experimentName(options, config), config, labels });
-      const added = await store.enqueue(experiment, Array.from({ length: options.runs }, (_, s) => seedsOf(config.vary, s)));
-      process.stderr.write(`experiment '${experiment.name}' in ${options.store}: ${added} new run(s) queued of ${options.runs}\n`);
+      experiments = [];
+      // One experiment per training length (--epochs 4,8,16: the study of std against length), queued first, worked in order.
+      for (const epochs of options.epochs ?? [undefined]) {
+        const config = configFromOptions(options, epochs);
+        const experiment = await store.openExperiment({ name: experimentName(options, config), config, labels: test.labels.slice(0, config.testSubset) });
+        const added = await store.enqueue(experiment, Array.from({ length: options.runs }, (_, s) => seedsOf(config.vary, s)));
+        process.stderr.write(`experiment '${experiment.name}' in ${options.store}: ${added} new run(s) queued of ${options.runs}\n`);
+        experiments.push(experiment);
+      }
     } else {
-      experiment = await store.getExperiment(options.experiment!);
+      experiments = [await store.getExperiment(options.experiment!)];
     }
-    return await workWithProgress(store, experiment, { ...options, script: fileURLToPath(new URL('./worker.ts', import.meta.url)), program: 'variance' });
+    for (const experiment of experiments) {
+      const code = await workWithProgress(store, experiment, { ...options, script: fileURLToPath(new URL('./worker.ts', import.meta.url)), program: 'variance' });
+      if (code !== 0) return code;
+    }
+    return 0;
   } finally {
     await store.close();
   }

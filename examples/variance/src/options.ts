@@ -1,4 +1,4 @@
-import { integer, oneOf, option, parseCommand, positiveNumber, type Refusal } from '@airbench-ts-example/cli';
+import { integer, listOf, oneOf, option, parseCommand, positiveNumber, RefusedValue, type Refusal } from '@airbench-ts-example/cli';
 import { createStudyCommand, finishStudy, type StudyOptions } from '@airbench-ts-example/harness/study-options';
 import { PRESETS, type PresetName } from './presets';
 
@@ -7,7 +7,8 @@ export type Vary = 'all' | 'model' | 'order' | 'aug';
 export interface Options extends StudyOptions {
   runs: number;
   preset: PresetName;
-  epochs?: number;
+  /** Training lengths, each its own experiment (the study of std against training length); default the preset's. */
+  epochs?: number[];
   trainSubset?: number;
   vary: Vary;
 }
@@ -29,13 +30,23 @@ report test-set vs distribution-wise variance.`,
   )
     .addOption(option('--runs <k>', 'runs with seeds 0..k-1, at least 2', integer(2, 1_000_000), 200))
     .addOption(option(`--preset <${Object.keys(PRESETS).join('|')}>`, 'widths, subset, epochs (see the README)', oneOf(Object.keys(PRESETS) as PresetName[]), 'cpu' as PresetName))
-    .addOption(option('--epochs <e>', "override the preset's epochs", positiveNumber))
+    .addOption(option('--epochs <e1,e2,...>', "override the preset's epochs; a list runs one experiment per length, in order (e.g. 4,8,16)", epochList))
     .addOption(option('--train-subset <n>', "override the preset's training images", integer(1, 50_000)))
     .addOption(option('--vary <all|model|order|aug>', 'which seeds change between runs; the others stay 0', oneOf(['all', 'model', 'order', 'aug'] as const), 'all' as Vary));
   return parseCommand(command, argv, (values, args, refuse) => {
     const study = finishStudy(values, args, refuse);
     if ('exit' in study) return study;
     const { runs, preset, epochs, trainSubset, vary } = values as Pick<Options, 'runs' | 'preset' | 'epochs' | 'trainSubset' | 'vary'>;
+    if (epochs && epochs.length > 1 && study.experiment !== undefined && study.command !== 'report') {
+      return refuse(`--experiment names one experiment, and --epochs ${epochs.join(',')} makes one per length: leave --experiment out (each is named <preset>-e<epochs>-n<images>-vary-<vary>).`);
+    }
     return { ...study, runs, preset, vary, ...(epochs !== undefined ? { epochs } : {}), ...(trainSubset !== undefined ? { trainSubset } : {}) };
   });
+}
+
+/** Distinct positive epoch counts, in the order given. */
+function epochList(value: string): number[] {
+  const epochs = listOf(positiveNumber, 'positive epoch counts, e.g. 4 or 4,8,16')(value);
+  if (new Set(epochs).size !== epochs.length) throw new RefusedValue('must be distinct epoch counts, e.g. 4,8,16');
+  return epochs;
 }

@@ -35,6 +35,9 @@ describe('flags are refused before any work', () => {
     [['run', '--preset', 'huge'], /--preset must be cpu, cpu-short or tiny, not 'huge'/],
     [['worker'], /worker needs --experiment/],
     [['run', '--workers', '0'], /--workers must be an integer in \[1, 64\]/],
+    [['run', '--epochs', '4,0'], /--epochs must be positive epoch counts, e\.g\. 4 or 4,8,16, not '4,0'/],
+    [['run', '--epochs', '4,8,4'], /--epochs must be distinct epoch counts, e\.g\. 4,8,16, not '4,8,4'/],
+    [['run', '--epochs', '4,8', '--experiment', 'mine'], /--experiment names one experiment, and --epochs 4,8 makes one per length: leave --experiment out/],
   ])('%j', (argv, message) => {
     const { result, text } = captureStderr(() => parseOptions(argv));
     expect(result).toEqual({ exit: 2 });
@@ -78,6 +81,17 @@ describe('run, then report (SQLite)', () => {
     const db = await openStore(store);
     const runs = await db.runs(await db.getExperiment('tiny-vary-all'));
     expect(runs.map((r) => [r.seeds.model, r.state, r.attempts])).toEqual([[0, 'done', 1], [1, 'done', 1], [2, 'done', 1]]);
+    await db.close();
+  });
+
+  it('with a list of --epochs, queues one experiment per length and works through them in that order', async () => {
+    const lengths = `sqlite:${join(work, 'lengths.db')}`;
+    const run = start(['run', '--preset', 'tiny', '--epochs', '2,1', '--runs', '2', '--workers', '1', '--store', lengths, '--json']);
+    expect(await run.exit).toBe(0);
+    const lines = run.output().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
+    expect(lines.map((l) => [l.experiment, l.seeds.model])).toEqual([['tiny-e2-n1024-vary-all', 0], ['tiny-e2-n1024-vary-all', 1], ['tiny-e1-n1024-vary-all', 0], ['tiny-e1-n1024-vary-all', 1]]);
+    const db = await openStore(lengths, { mode: 'read' });
+    expect((await db.experiments()).map((e) => [e.name, (e.config as { epochs: number }).epochs])).toEqual([['tiny-e2-n1024-vary-all', 2], ['tiny-e1-n1024-vary-all', 1]]);
     await db.close();
   });
 
