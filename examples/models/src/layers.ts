@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { ForwardOptions, WeightMap } from '@airbench-ts/repair';
+import { fusedBatchNorm, hasFusedBatchNorm } from './native-batch-norm';
 
 // Shared pieces of the example's models: seeded initialisation as PyTorch does
 // it, and the two norms (tfjs layouts: NHWC activations, HWIO conv kernels).
@@ -39,6 +40,8 @@ export function kaimingNormal(shape: number[], fanIn: number, seed: number): tf.
  */
 export function batchNorm(name: string, x: tf.Tensor, w: WeightMap, options: ForwardOptions, eps = 1e-5): tf.Tensor {
   const input = (options.at ?? ((_s, v) => v))(`${name}.input`, x);
+  // Training on the native backend: one TensorFlow op each way (native-batch-norm.ts).
+  if (options.normalization === 'batch' && input.rank === 4 && hasFusedBatchNorm()) return fusedBatchNorm(input, w[`${name}.weight`]!, w[`${name}.bias`]!, eps);
   const axes = input.shape.map((_, k) => k).slice(0, -1);
   const { mean, variance } = options.normalization === 'batch' ? tf.moments(input, axes) : { mean: w[`${name}.runningMean`]!, variance: w[`${name}.runningVar`]! };
   // Per channel first, then two passes over the activations (scale, shift) instead of four.
