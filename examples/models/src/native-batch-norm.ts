@@ -106,7 +106,15 @@ export function hasFusedBatchNorm(): boolean {
  * TensorFlow op forward and one backward. Call only where `hasFusedBatchNorm()` is true.
  */
 export function fusedBatchNorm(x: tf.Tensor, scale: tf.Tensor, offset: tf.Tensor, epsilon: number): tf.Tensor {
-  const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+  return opFor(epsilon)(x, scale, offset);
+}
+
+// One custom-gradient op per epsilon, made once rather than on every forward pass of the training loop.
+const ops = new Map<number, (x: tf.Tensor, scale: tf.Tensor, offset: tf.Tensor) => tf.Tensor>();
+function opFor(epsilon: number): (x: tf.Tensor, scale: tf.Tensor, offset: tf.Tensor) => tf.Tensor {
+  let op = ops.get(epsilon);
+  if (op) return op;
+  op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [input, gamma, beta, save] = args as [tf.Tensor, tf.Tensor, tf.Tensor, tf.GradSaveFunc];
     const [y, mean, variance] = tf.engine().runKernel(FORWARD, { x: input, scale: gamma, offset: beta }, { epsilon }) as tf.Tensor[];
     save([input, gamma, mean!, variance!]);
@@ -117,6 +125,7 @@ export function fusedBatchNorm(x: tf.Tensor, scale: tf.Tensor, offset: tf.Tensor
         return tf.engine().runKernel(BACKWARD, { dy: dy as tf.Tensor, x: xs, scale: gammas, mean: means, variance: variances }, { epsilon }) as tf.Tensor[];
       },
     };
-  });
-  return op(x, scale, offset);
+  }) as (x: tf.Tensor, scale: tf.Tensor, offset: tf.Tensor) => tf.Tensor;
+  ops.set(epsilon, op);
+  return op;
 }
