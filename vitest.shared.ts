@@ -12,20 +12,32 @@ const conditions = process.env.TEST_DIST ? [] : ['@airbench-ts/source'];
  * or fetched once before they start (vitest.data-setup.ts).
  *
  * `heavy: true` for projects whose test files train real networks (1.5–2.3 GB
- * of resident memory each, with their child processes): vitest runs their files
- * one at a time, after the other projects' files, which run two at a time
- * (`npm test` passes --maxWorkers 2). Two heavy files side by side took the
- * suite to 3.6 GB, over its 3 GB budget; the light ones pair up within it.
+ * of resident memory each, with their child processes): two heavy files side by
+ * side took the suite to 3.6 GB, over its 3 GB budget. `npm test`
+ * (scripts/test.mjs) runs two lanes, two vitest processes side by side, each
+ * one file at a time: lane 1 the heavy projects, lane 2 the others and the
+ * heavy ones that name `lane: 2` (the lighter trainings, for balance). In one
+ * process (`npx vitest run`) heavy files run one at a time in a single fork.
+ * That schedule is not `npm test`'s because vitest's forks pool runs the
+ * single-fork chain only after every multi-fork file, and then alone on ~1.4 of
+ * the 2 cores: 403 s on a 2-core AVX2 EPYC, over the 5-minute budget.
  *
  * `threads: true` for projects whose test processes never load the native
  * backend (tfjs-node crashes in worker_threads: tensorflow/tfjs#2079, #8388;
- * their tests use the JS cpu backend and spawn child processes for the rest).
- * vitest runs each pool type beside the others, so these files run in worker
- * threads while the heavy chain runs in its fork: a heavy training keeps about
- * 1.4 of the 2 cores busy, and the rest went unused for two minutes of the
- * suite when the light files all ran before it (npm test 236 s → see README).
+ * their tests use the JS cpu backend and spawn child processes for the rest):
+ * in one process they run in a worker thread beside the heavy chain.
  */
-export function projectConfig(name: string, test: UserWorkspaceConfig['test'] = {}, options: { data?: boolean; heavy?: boolean; threads?: boolean } = {}) {
+export function projectConfig(
+  name: string,
+  test: UserWorkspaceConfig['test'] = {},
+  options: { data?: boolean; heavy?: boolean; threads?: boolean; lane?: 1 | 2 } = {},
+) {
+  // `npm test` (scripts/test.mjs) runs the workspace as two vitest processes side by side, lanes 1 and 2, each one
+  // file at a time in a fork of its own (whose memory ends with it). A project is in lane 1 when heavy, else lane 2,
+  // unless it names its lane. A project outside the process's lane keeps no files and starts none of its set-ups.
+  const lane = process.env.AIRBENCH_TEST_LANE;
+  const laned = lane === '1' || lane === '2';
+  const outside = laned && lane !== String(options.lane ?? (options.heavy ? 1 : 2));
   return defineProject({
     resolve: { conditions: [...conditions, 'import', 'module', 'node', 'default'] },
     ssr: { resolve: { conditions: [...conditions, 'import', 'module', 'node', 'default'] } },
@@ -36,16 +48,15 @@ export function projectConfig(name: string, test: UserWorkspaceConfig['test'] = 
       // Set-up that loads data or trains gets the same budget as a test.
       ...(test.testTimeout ? { hookTimeout: test.testTimeout } : {}),
       ...test,
-      ...(options.heavy ? { poolOptions: { forks: { singleFork: true } } } : {}),
-      ...(options.threads ? { pool: 'threads' as const } : {}),
+      ...(laned ? {} : options.heavy ? { poolOptions: { forks: { singleFork: true } } } : options.threads ? { pool: 'threads' as const } : {}),
       // tfjs-core resolves to its ESM build (the `module` field), ~450 files Node cannot load as they are, which
       // vite-node would run one by one in every test file; pre-bundled once per project, collecting took a quarter
       // of the time (README: the suite's figures). tfjs-node stays external: Node loads it, and its CJS tfjs-core.
       deps: { optimizer: { ssr: { enabled: true, include: ['@tensorflow/tfjs-core', '@tensorflow/tfjs-core/dist/register_all_gradients', '@tensorflow/tfjs-backend-cpu'] } } },
-      globalSetup: [
-        ...(options.data ? [fileURLToPath(new URL('./vitest.data-setup.ts', import.meta.url))] : []),
-        ...[test.globalSetup ?? []].flat(),
-      ],
+      globalSetup: outside
+        ? []
+        : [...(options.data ? [fileURLToPath(new URL('./vitest.data-setup.ts', import.meta.url))] : []), ...[test.globalSetup ?? []].flat()],
+      ...(outside ? { include: [] } : {}),
     },
   });
 }

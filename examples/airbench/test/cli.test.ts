@@ -15,7 +15,7 @@ import { completedRuns, resolveConfig, runKey } from '../src/results';
 // fetch; the run's data setup made sure it is there). A narrow airbench94 keeps
 // these runs to seconds and well under a gigabyte.
 const work = mkdtempSync(join(tmpdir(), 'airbench-example-'));
-const tiny = ['--widths', '16,32,32', '--batch-size', '256'];
+const tiny = ['--widths', '8,16,16', '--batch-size', '256'];
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 const cli = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
 
@@ -28,7 +28,7 @@ function capture(stream: 'stdout' | 'stderr') {
   return { text: () => chunks.join(''), restore: () => spy.mockRestore() };
 }
 
-const run = ['--widths', '16,32,32', '--batch-size', '256', '--train-subset', '1024', '--epochs', '2', '--test-subset', '500', '--tta', '0', '--seed', '4', '--precision', 'fp32', '--json'];
+const run = ['--widths', '8,16,16', '--batch-size', '256', '--train-subset', '1024', '--epochs', '2', '--test-subset', '500', '--tta', '0', '--seed', '4', '--precision', 'fp32', '--json'];
 // The uninterrupted run's --out (its per-epoch losses, for the oneDNN comparison below).
 const referenceOut = join(work, 'reference.jsonl');
 // Whether the environment chose oneDNN's state itself (then the reference run is not the oneDNN-on run).
@@ -111,7 +111,7 @@ describe('flags are checked before any work', () => {
     expect(parseOptions(['--variant', '96-legacy', '--runs', '3', '--seed', '5', '--epochs', '2.5', '--train-subset', '10000', '--test-subset', '500', '--tta', '1', '--precision', 'bf16', '--json', ...tiny, '--dataset', 'cifar100'])).toEqual({
       variant: '96-legacy',
       dataset: 'cifar100',
-      widths: [16, 32, 32],
+      widths: [8, 16, 16],
       batchSize: 256,
       runs: 3,
       seed: 5,
@@ -142,7 +142,7 @@ describe('flags are checked before any work', () => {
 describe('Ctrl-C', () => {
   it('stops cleanly on Ctrl-C during the final evaluation: exit 130, the run not recorded', async () => {
     const out = join(work, 'interrupted.jsonl');
-    const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=@airbench-ts/source', cli, '--epochs', '0.5', '--train-subset', '1024', '--test-subset', '2500', '--tta', '2', '--out', out, ...tiny], {
+    const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=@airbench-ts/source', cli, '--epochs', '0.5', '--train-subset', '1024', '--test-subset', '1500', '--tta', '2', '--out', out, ...tiny], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
@@ -230,7 +230,7 @@ describe('a short run end to end, and resuming', () => {
     stdout.restore();
     err.restore();
     const record = JSON.parse(stdout.text().trim().split('\n').pop()!);
-    expect(record).toMatchObject({ variant: 'airbench94', seed: 0, epochs: 0.5, trainSubset: 2048, trainSize: 2048, testSize: 1000, tta: 0, widths: [16, 32, 32], batchSize: 256 });
+    expect(record).toMatchObject({ variant: 'airbench94', seed: 0, epochs: 0.5, trainSubset: 2048, trainSize: 2048, testSize: 1000, tta: 0, widths: [8, 16, 16], batchSize: 256 });
     for (const key of ['ttaValAcc', 'valAcc', 'trainSeconds', 'evalSeconds', 'seconds']) expect(typeof record[key]).toBe('number');
     expect(record.ttaValAcc).toBeGreaterThanOrEqual(0);
     expect(record.ttaValAcc).toBeLessThanOrEqual(1);
@@ -244,7 +244,7 @@ describe('a short run end to end, and resuming', () => {
     const { test } = await loadCifar10({ progress: false });
     const evaluation = await evaluate(model, new CifarLoader(test, { batchSize: 500, subset: 1000 }), { tta: 0 });
     expect(evaluation.count).toBe(1000);
-    expect(model.config.widths).toEqual([16, 32, 32]);
+    expect(model.config.widths).toEqual([8, 16, 16]);
     expect(evaluation.accuracy).toBeCloseTo(record.ttaValAcc, 6);
     disposeModel(model);
 
@@ -353,7 +353,8 @@ describe('damaged checkpoints', () => {
 describe('--out keys runs by their whole config', () => {
   it('an fp32 and a bf16 run of the same seed into one file: both train, both are kept', async () => {
     const out = join(work, 'precisions.jsonl');
-    const argv = [...run, '--epochs', '1', '--out', out, '--checkpoint-every', 'off'];
+    // One step each (the key is what is tested; bf16 is emulated, ~10x slower, on CPUs without AVX-512).
+    const argv = [...run, '--epochs', '1', '--train-subset', '256', '--test-subset', '100', '--out', out, '--checkpoint-every', 'off'];
     const fp32 = lastRecord((await inProcess([...argv, '--precision', 'fp32'])).text);
     const bf16 = lastRecord((await inProcess([...argv, '--precision', 'bf16'])).text);
     expect(fp32).toMatchObject({ status: 'trained' });

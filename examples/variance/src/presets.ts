@@ -20,7 +20,7 @@ export const PRESETS = {
   cpu: { widths: [16, 32, 32], batchSize: 250, trainSubset: 5000, epochs: 2, tta: 0, testSubset: 10_000 },
   'cpu-short': { widths: [16, 32, 32], batchSize: 250, trainSubset: 5000, epochs: 1, tta: 0, testSubset: 10_000 },
   // For the test suite: one real training of a few seconds, wired end to end.
-  tiny: { widths: [16, 32, 32], batchSize: 128, trainSubset: 1024, epochs: 2, tta: 0, testSubset: 1000 },
+  tiny: { widths: [8, 16, 16], batchSize: 128, trainSubset: 1024, epochs: 2, tta: 0, testSubset: 1000 },
 } satisfies Record<string, Preset>;
 
 export type PresetName = keyof typeof PRESETS;

@@ -86,12 +86,13 @@ describe('run, then report (SQLite)', () => {
 
   it('with a list of --epochs, queues one experiment per length and works through them in that order', async () => {
     const lengths = `sqlite:${join(work, 'lengths.db')}`;
-    const run = start(['run', '--preset', 'tiny', '--epochs', '2,1', '--runs', '2', '--workers', '1', '--store', lengths, '--json']);
+    // Half an epoch and a quarter (4 and 2 steps a run): the order and the naming are what is tested.
+    const run = start(['run', '--preset', 'tiny', '--epochs', '0.5,0.25', '--runs', '2', '--workers', '1', '--store', lengths, '--json']);
     expect(await run.exit).toBe(0);
     const lines = run.output().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
-    expect(lines.map((l) => [l.experiment, l.seeds.model])).toEqual([['tiny-e2-n1024-vary-all', 0], ['tiny-e2-n1024-vary-all', 1], ['tiny-e1-n1024-vary-all', 0], ['tiny-e1-n1024-vary-all', 1]]);
+    expect(lines.map((l) => [l.experiment, l.seeds.model])).toEqual([['tiny-e0.5-n1024-vary-all', 0], ['tiny-e0.5-n1024-vary-all', 1], ['tiny-e0.25-n1024-vary-all', 0], ['tiny-e0.25-n1024-vary-all', 1]]);
     const db = await openStore(lengths, { mode: 'read' });
-    expect((await db.experiments()).map((e) => [e.name, (e.config as { epochs: number }).epochs])).toEqual([['tiny-e2-n1024-vary-all', 2], ['tiny-e1-n1024-vary-all', 1]]);
+    expect((await db.experiments()).map((e) => [e.name, (e.config as { epochs: number }).epochs])).toEqual([['tiny-e0.5-n1024-vary-all', 0.5], ['tiny-e0.25-n1024-vary-all', 0.25]]);
     await db.close();
   });
 

@@ -18,7 +18,7 @@ import { cifar10, trainLoader, whiteningImages } from './data';
 
 // A tiny airbench94 of 16 steps: 512 real images in batches of 128, 4 epochs, so
 // that the whitening bias freezes (after epoch 3) inside the resumed part.
-const config = makeConfig('airbench94', { widths: [16, 32, 32], batchSize: 128, epochs: 4, whiteningImages: 512 });
+const config = makeConfig('airbench94', { widths: [8, 16, 16], batchSize: 128, epochs: 4, whiteningImages: 512 });
 let set: Cifar10;
 let whitening: tf.Tensor4D;
 
@@ -48,8 +48,11 @@ function differing(a: Map<string, Buffer>, b: Map<string, Buffer>): string[] {
 
 const data = () => ({ train: trainLoader(set, 512, 128, { seed: 5 }), whitening });
 
+// bf16 takes the same state code as fp32, with its own casts in every step: it trains 1 of the 4 epochs and resumes
+// from the mid-epoch state after step 3 (on a CPU without AVX-512 TensorFlow emulates bf16, ~10x slower than fp32).
 describe.each(['fp32', 'bf16'] as Precision[])('checkpoints (%s): a resumed training equals one that never stopped', (precision) => {
-  const c = makeConfig(config, { precision });
+  const c = makeConfig(config, { precision, epochs: precision === 'bf16' ? 1 : config.epochs });
+  const epochs = precision === 'bf16' ? [0] : [0, 1, 2, 3];
 
   it('bit for bit, from a mid-epoch state and from an epoch boundary, after a round trip through bytes', async () => {
     const before = tf.memory().numTensors;
@@ -75,13 +78,13 @@ describe.each(['fp32', 'bf16'] as Precision[])('checkpoints (%s): a resumed trai
     if (plainBytes) expect(differing(expected, plainBytes)).toEqual([]);
     disposeModel(watched.model);
     // Mid-epoch (6 = epoch 1, batch 2), epoch ends when due (12 = epoch 3, batch 0), and the end of the training.
-    expect(positions).toEqual(['3@0.3', '6@1.2', '9@2.1', '12@3.0', '15@3.3', '16@4.0']);
+    expect(positions).toEqual(precision === 'bf16' ? ['3@0.3', '4@1.0'] : ['3@0.3', '6@1.2', '9@2.1', '12@3.0', '15@3.3', '16@4.0']);
 
-    for (const index of [1, 3]) {
+    for (const index of precision === 'bf16' ? [0] : [1, 3]) {
       const state = await decodeTrainingState(states[index]!);
       const resumed = await train(c, data(), { seed: 3, resumeFrom: state });
       expect(resumed.resumedFrom).toEqual({ step: state.step, epoch: state.epoch, batch: state.batch });
-      expect(resumed.history.map((h) => h.epoch)).toEqual([0, 1, 2, 3]);
+      expect(resumed.history.map((h) => h.epoch)).toEqual(epochs);
       expect(differing(await weightBytes(resumed.model), expected), `resumed at ${positions[index]}`).toEqual([]);
       disposeModel(resumed.model);
     }

@@ -6,7 +6,7 @@ import { useFastestBackend } from './backend';
 import { cifar10, testLoader, trainLoader, whiteningImages } from './data';
 
 // A tiny airbench94: narrow widths, 2,048 real training images, batch 256, 4 epochs.
-const config = makeConfig('airbench94', { widths: [16, 32, 32], batchSize: 256, epochs: 4, whiteningImages: 1024 });
+const config = makeConfig('airbench94', { widths: [8, 16, 16], batchSize: 256, epochs: 4, whiteningImages: 1024 });
 let set: Cifar10;
 let whitening: tf.Tensor4D;
 let first: TrainResult;
@@ -18,7 +18,7 @@ beforeAll(async () => {
   set = await cifar10();
   whitening = whiteningImages(set, 1024);
   startTensors = tf.memory().numTensors;
-  first = await train(config, { train: trainLoader(set, 2048, 256), whitening, test: testLoader(set, 1000) }, { seed: 7 });
+  first = await train(config, { train: trainLoader(set, 2048, 256), whitening, test: testLoader(set, 500) }, { seed: 7 });
 });
 
 afterAll(() => {
@@ -38,12 +38,12 @@ describe('train (tiny airbench94 on real CIFAR-10 images)', () => {
   });
 
   it('trains in bf16 (conv2d precision): losses within bf16 rounding of fp32 from the same seed, and nothing leaks', async () => {
-    // Two short twins (2 epochs of 512 images, batch 128): the precision reaches the convolutions (the losses differ on the
+    // Two short twins (2 epochs of 256 images, batch 128): the precision reaches the convolutions (the losses differ on the
     // native backend) and the training stays faithful to fp32. Elsewhere bf16 computes in fp32.
     const short = makeConfig(config, { epochs: 2, batchSize: 128 });
     const losses = async (precision: 'fp32' | 'bf16') => {
       const before = tf.memory().numTensors;
-      const result = await train(makeConfig(short, { precision }), { train: trainLoader(set, 512, 128), whitening }, { seed: 7 });
+      const result = await train(makeConfig(short, { precision }), { train: trainLoader(set, 256, 128), whitening }, { seed: 7 });
       disposeModel(result.model);
       expect(tf.memory().numTensors).toBe(before);
       return result.history.map((h) => h.trainLoss);
@@ -63,7 +63,7 @@ describe('train (tiny airbench94 on real CIFAR-10 images)', () => {
 
   it('is deterministic: the same seed gives the same losses on the same backend; another seed differs', async () => {
     const short = makeConfig(config, { epochs: 1, batchSize: 128 });
-    const run = (seed: number) => train(short, { train: trainLoader(set, 512, 128), whitening }, { seed });
+    const run = (seed: number) => train(short, { train: trainLoader(set, 256, 128), whitening }, { seed });
     const [a, b, c] = [await run(7), await run(7), await run(8)];
     expect(b.history.map((h) => h.trainLoss)).toEqual(a.history.map((h) => h.trainLoss));
     expect(c.history.map((h) => h.trainLoss)).not.toEqual(a.history.map((h) => h.trainLoss));
@@ -141,9 +141,9 @@ describe('train wires the loader and the alternating flip', () => {
 describe('the whitening bias and lookahead in a real run', () => {
   it('trains the whitening bias in epochs 0–2 only', async () => {
     // Lookahead every 1000 steps: never inside this run, so only the optimiser moves the weights.
-    const frozenAfter3 = makeConfig(config, { epochs: 5, lookahead: { every: 1000, decay: 0.95 } }); // 2 steps an epoch
+    const frozenAfter3 = makeConfig(config, { epochs: 5, batchSize: 128, lookahead: { every: 1000, decay: 0.95 } }); // 2 steps an epoch
     const snapshots: Float32Array[] = [];
-    const result = await train(frozenAfter3, { train: trainLoader(set, 512, 256), whitening }, {
+    const result = await train(frozenAfter3, { train: trainLoader(set, 256, 128), whitening }, {
       seed: 4,
       onEpoch: (_record, model: AirbenchModel) => snapshots.push(model.params['whiten.bias']!.dataSync() as Float32Array),
     });

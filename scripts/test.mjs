@@ -1,0 +1,49 @@
+#!/usr/bin/env node
+// `npm test`: the whole vitest workspace as two vitest processes side by side.
+//
+// Why two: vitest's forks pool runs every multi-fork file first and the
+// single-fork ones (our `heavy` projects, which train real networks one file at
+// a time: vitest.shared.ts) only after them, so for two minutes the trainings
+// waited for light files, and for the rest of the run the light files were done
+// and a training kept ~1.4 of the 2 cores busy: 403 s on a 2-core AVX2 EPYC,
+// over the suite's 5-minute budget. Here two lanes (AIRBENCH_TEST_LANE=1 and 2,
+// vitest.shared.ts says which project runs where) start at once, each running
+// one file at a time in a fork of its own: two test processes at most, so the
+// suite stays within its 3 GB.
+//
+// The CIFAR-10 copy both read is found or fetched once, first, so that the two
+// processes' data set-ups never fetch side by side. Extra arguments go to both
+// (`npm test -- packages/derand-flip` runs one package's files). Every line is
+// prefixed with its lane; the exit code is the first failure's, else 0.
+import { spawn, execFileSync } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const args = process.argv.slice(2);
+if (args.includes('--help') || args.includes('-h')) {
+  process.stdout.write(`Usage: npm test [-- <vitest filters and options>]\n\nRuns the workspace's tests as two vitest processes side by side (lanes 1 and 2,\none file at a time each); arguments go to both. AIRBENCH_TEST_LANE=1 npx vitest\nrun runs one lane alone.\n`);
+  process.exit(0);
+}
+
+execFileSync(process.execPath, ['--import', 'tsx', '--conditions=@airbench-ts/source', 'scripts/fetch-test-data.ts'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+
+const vitest = fileURLToPath(new URL('../node_modules/vitest/vitest.mjs', import.meta.url));
+const children = ['1', '2'].map((lane) => {
+  const child = spawn(process.execPath, [vitest, 'run', '--passWithNoTests', '--maxWorkers', '1', '--minWorkers', '1', ...args], {
+    cwd: root,
+    env: { ...process.env, AIRBENCH_TEST_LANE: lane },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  for (const [stream, out] of [[child.stdout, process.stdout], [child.stderr, process.stderr]]) {
+    createInterface({ input: stream }).on('line', (line) => out.write(`[lane ${lane}] ${line}\n`));
+  }
+  return new Promise((resolve) => child.on('close', (code, signal) => resolve({ lane, code: code ?? (signal ? 1 : 0) })));
+});
+
+// Ctrl-C reaches the children through the terminal's process group; wait for them to stop.
+process.on('SIGINT', () => {});
+const results = await Promise.all(children);
+const failed = results.find((r) => r.code !== 0);
+process.stdout.write(`npm test: ${results.map((r) => `lane ${r.lane} ${r.code === 0 ? 'passed' : `failed (exit ${r.code})`}`).join(', ')}\n`);
+process.exit(failed ? failed.code : 0);
