@@ -77,7 +77,7 @@ describe('run, then report (SQLite)', () => {
     const lines = first.output().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
     expect(lines).toHaveLength(3);
     expect(lines[0]).toMatchObject({ experiment: 'tiny-vary-all', backend: expect.any(String), seeds: { model: expect.any(Number), order: expect.any(Number), aug: expect.any(Number) } });
-    expect(lines.every((l) => l.accuracy > 0.13)).toBe(true); // chance is 0.10 (σ ≈ 0.01 on 1,000 images); measured 15.5–17.7%
+    expect(lines.every((l) => l.accuracy > 0.12)).toBe(true); // chance is 0.10 (σ ≈ 0.01 on 1,000 images); measured 13.9–16.5% (n = 5, 8/16/16)
     const db = await openStore(store);
     const runs = await db.runs(await db.getExperiment('tiny-vary-all'));
     expect(runs.map((r) => [r.seeds.model, r.state, r.attempts])).toEqual([[0, 'done', 1], [1, 'done', 1], [2, 'done', 1]]);
