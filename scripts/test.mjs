@@ -26,7 +26,13 @@ if (args.includes('--help') || args.includes('-h')) {
   process.exit(0);
 }
 
-execFileSync(process.execPath, ['--import', 'tsx', '--conditions=@airbench-ts/source', 'scripts/fetch-test-data.ts'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+try {
+  execFileSync(process.execPath, ['--import', 'tsx', '--conditions=@airbench-ts/source', 'scripts/fetch-test-data.ts'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+} catch {
+  // cifar-data said why on stderr (above): which sources it tried and what to do.
+  process.stderr.write('npm test: the tests read CIFAR-10, which was neither found nor fetched (see above); no test ran.\n');
+  process.exit(1);
+}
 
 const vitest = fileURLToPath(new URL('../node_modules/vitest/vitest.mjs', import.meta.url));
 const children = ['1', '2'].map((lane) => {
