@@ -20,7 +20,7 @@ import { parseArgs } from 'node:util';
 import pidtree from 'pidtree';
 import pidusage from 'pidusage';
 
-const HELP = `Usage: node scripts/measure.mjs [--max-rss-mb N] [--max-seconds S] [--label L] [--json] -- <command> [args...]\n`;
+const HELP = `Usage: node scripts/measure.mjs [--max-rss-mb N] [--max-seconds S] [--label L] [--json] -- <command> [args...]\n\n--max-rss-mb limits the process tree's summed PSS where Linux reports it (shared pages counted once), else its summed RSS.\n`;
 let parsed;
 try {
   parsed = parseArgs({
