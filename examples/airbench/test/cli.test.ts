@@ -354,7 +354,7 @@ describe('--out keys runs by their whole config', () => {
   it('an fp32 and a bf16 run of the same seed into one file: both train, both are kept', async () => {
     const out = join(work, 'precisions.jsonl');
     // One step each (the key is what is tested; bf16 is emulated, ~10x slower, on CPUs without AVX-512).
-    const argv = [...run, '--epochs', '1', '--train-subset', '256', '--test-subset', '100', '--out', out, '--checkpoint-every', 'off'];
+    const argv = [...run, '--epochs', '1', '--batch-size', '128', '--train-subset', '128', '--test-subset', '100', '--out', out, '--checkpoint-every', 'off'];
     const fp32 = lastRecord((await inProcess([...argv, '--precision', 'fp32'])).text);
     const bf16 = lastRecord((await inProcess([...argv, '--precision', 'bf16'])).text);
     expect(fp32).toMatchObject({ status: 'trained' });

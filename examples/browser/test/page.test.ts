@@ -18,8 +18,8 @@ import { captureStderr } from '@airbench-ts-example/cli';
 // images, 12 s), which
 // checks the tab's training loop, not that it learns (a training that clears
 // chance needs 6 steps, 35–45 s; `npm run browser -- measure` runs one, and the
-// README has its figures). 200 test images keep the evaluations to seconds.
-// The Node model: 1 epoch of 4,096 images (21.5% on the 200 test images).
+// README has its figures). 100 test images keep the evaluations to seconds.
+// The Node model: 1 epoch of 4,096 images (24% on the 100 test images).
 const work = mkdtempSync(join(tmpdir(), 'browser-example-'));
 const root = fileURLToPath(new URL('../../..', import.meta.url));
 
@@ -48,12 +48,12 @@ beforeAll(async () => {
   const models = join(work, 'models');
   const started = performance.now();
   const lap = (what: string) => process.stderr.write(`[browser] ${what}: ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
-  const trained = await run('examples/airbench/src/cli.ts', ['--widths', '8,16,16', '--batch-size', '256', '--epochs', '1', '--train-subset', '4096', '--test-subset', '200', '--tta', '0', '--save', models, '--json']);
+  const trained = await run('examples/airbench/src/cli.ts', ['--widths', '8,16,16', '--batch-size', '256', '--epochs', '1', '--train-subset', '4096', '--test-subset', '100', '--tta', '0', '--save', models, '--json']);
   expect(trained.status, trained.stderr).toBe(0);
   lap('model trained in Node');
-  // The page, with 200 training and 200 test images and that model (TTA 0: half the work of TTA 1 on SwiftShader) beside it.
+  // The page, with 200 training and 100 test images and that model (TTA 0: half the work of TTA 1 on SwiftShader) beside it.
   const out = join(work, 'dist');
-  const build = await run('examples/browser/src/cli.ts', ['build', '--out', out, '--train-images', '200', '--test-images', '200', '--model', join(models, 'seed-0'), '--json']);
+  const build = await run('examples/browser/src/cli.ts', ['build', '--out', out, '--train-images', '200', '--test-images', '100', '--model', join(models, 'seed-0'), '--json']);
   expect(build.status, build.stderr).toBe(0);
   built = JSON.parse(build.stdout.trim().split('\n').pop()!);
   lap('page built');
@@ -100,7 +100,7 @@ describe('the page in headless Chromium', () => {
     const s = await state();
     expect(s.error).toBeUndefined();
     expect(['webgpu', 'webgl']).toContain(s.backend); // not the plain-JS fallback: headless Chromium has WebGL
-    expect(s.data).toMatchObject({ train: 200, test: 200 });
+    expect(s.data).toMatchObject({ train: 200, test: 100 });
     expect(await page.textContent('#backend')).toContain(s.backend!);
   });
 
@@ -155,13 +155,13 @@ describe('the page in headless Chromium', () => {
   // run took 25 s instead of 6 (later ones 6 again); see the example's README.
   it('classifies the test images with the model trained in Node, as Node does', async () => {
     const { node } = await state();
-    expect(node).toMatchObject({ accuracy: built.model.accuracy, images: 200, tta: 0 });
+    expect(node).toMatchObject({ accuracy: built.model.accuracy, images: 100, tta: 0 });
     const classification = await classifyInPage(page, 120_000);
-    expect(classification!.images).toBe(200);
-    expect(classification!.accuracy).toBeGreaterThan(0.15); // chance 0.10, σ 0.021 on 200 images
+    expect(classification!.images).toBe(100);
+    expect(classification!.accuracy).toBeGreaterThan(0.15); // chance 0.10, σ 0.03 on 100 images; 24% in Node
     // WebGL's float32 and TensorFlow's differ in rounding: a borderline image or two may change class, no more.
     process.stderr.write(`[browser] Node model (TTA ${classification!.tta}) on ${classification!.images} test images: ${(classification!.accuracy * 100).toFixed(2)}% in the page, ${(node!.accuracy * 100).toFixed(2)}% in Node (${classification!.seconds.toFixed(1)} s in the page)\n`);
-    expect(Math.abs(classification!.accuracy - node!.accuracy)).toBeLessThanOrEqual(0.01);
+    expect(Math.round(Math.abs(classification!.accuracy - node!.accuracy) * classification!.images)).toBeLessThanOrEqual(2);
     expect(await page.locator('#classify-grid figure').count()).toBe(24);
   });
 

@@ -158,15 +158,19 @@ export function matching(pattern: RegExp, what: string): (value: string) => stri
  * code; an error that escapes is one line, "<name>: <message>", and exit 1.
  */
 export function runMain(name: string, main: (argv: string[]) => Promise<number>): void {
-  main(process.argv.slice(2)).then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (error: unknown) => {
-      process.stderr.write(`${name}: ${error instanceof Error ? error.message : String(error)}\n`);
-      process.exitCode = 1;
-    },
-  );
+  void runCommand(name, main, process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
+}
+
+/** What runMain does, for given words, resolving to the exit code (tests run a CLI's refusals in-process with it). */
+export async function runCommand(name: string, main: (argv: string[]) => Promise<number>, argv: string[]): Promise<number> {
+  try {
+    return await main(argv);
+  } catch (error) {
+    process.stderr.write(`${name}: ${error instanceof Error ? error.message : String(error)}\n`);
+    return 1;
+  }
 }
 
 /** For tests: what a parser printed on stderr, and what it returned. */
@@ -178,5 +182,20 @@ export function captureStderr<T>(parse: () => T): { result: T; text: string } {
     return { result: parse(), text: chunks.join('') };
   } finally {
     process.stderr.write = write;
+  }
+}
+
+/** For tests: what an asynchronous call (a CLI's main) printed on stdout and stderr until it settled (`text`: both, in order), and what it resolved to. */
+export async function captureOutput<T>(run: () => Promise<T>): Promise<{ result: T; text: string; stdout: string; stderr: string }> {
+  const streams = [process.stdout, process.stderr] as const;
+  const writes = streams.map((stream) => stream.write);
+  const chunks: [number, string][] = [];
+  streams.forEach((stream, i) => (stream.write = ((chunk: string | Uint8Array) => (chunks.push([i, String(chunk)]), true)) as typeof stream.write));
+  try {
+    const result = await run();
+    const of = (i?: number) => chunks.filter(([s]) => i === undefined || s === i).map(([, text]) => text).join('');
+    return { result, text: of(), stdout: of(0), stderr: of(1) };
+  } finally {
+    streams.forEach((stream, i) => (stream.write = writes[i]!));
   }
 }

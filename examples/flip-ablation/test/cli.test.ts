@@ -1,13 +1,12 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openStore } from '@airbench-ts/run-variance';
 import { epochsOf } from '../src/experiment';
 import { parseOptions } from '../src/options';
-import { captureStderr } from '@airbench-ts-example/cli';
+import { captureOutput, captureStderr, runCommand } from '@airbench-ts-example/cli';
+import { main } from '../src/main';
 import { emulatedBf16Reason } from '@airbench-ts-example/backend';
 
 // The example end to end, as a user runs it: a real worker process (one; two
@@ -16,15 +15,15 @@ import { emulatedBf16Reason } from '@airbench-ts-example/backend';
 // tested in packages/run-variance.
 const work = mkdtempSync(join(tmpdir(), 'flip-ablation-example-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
-const cli = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
 
-/** Runs the CLI in a child process; asynchronously, so the test worker keeps answering vitest meanwhile. */
-function run(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=@airbench-ts/source', cli, ...args], { env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '2' } });
-  let [stdout, stderr] = ['', ''];
-  child.stdout.on('data', (chunk) => (stdout += String(chunk)));
-  child.stderr.on('data', (chunk) => (stderr += String(chunk)));
-  return new Promise((resolve) => child.on('close', (status) => resolve({ status, stdout, stderr })));
+/**
+ * Runs the CLI's main in this process, as runMain does (its output captured); the
+ * workers it starts are child processes, as for a user. In-process, the CLI's own
+ * start-up (seconds: TensorFlow, CIFAR-10) is paid once for the file, not per command.
+ */
+async function run(args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
+  const { result, stdout, stderr } = await captureOutput(() => runCommand('flip-ablation', main, args));
+  return { status: result, stdout, stderr };
 }
 
 describe('flags are refused before any work', () => {

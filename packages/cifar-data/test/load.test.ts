@@ -37,6 +37,18 @@ describe('loadCifar10 on the real dataset', () => {
     expect(counts(data.test.labels)).toEqual(new Array(10).fill(1000));
   });
 
+  it('transposes every CHW record to HWC, byte for byte', () => {
+    // The whole test split against the layout's definition (the decoder writes four pixels as three words).
+    const raw = readFileSync(join(dir, 'test_batch.bin'));
+    let mismatches = 0;
+    for (let n = 0; n < 10_000; n++) {
+      for (let p = 0; p < 1024; p++) {
+        for (let c = 0; c < 3; c++) if (data.test.images[n * 3072 + p * 3 + c] !== raw[n * 3073 + 1 + c * 1024 + p]) mismatches += 1;
+      }
+    }
+    expect(mismatches).toBe(0);
+  });
+
   it('transposes the CHW records to HWC', () => {
     // Record 1 of test_batch.bin: label byte, then 1024 R, 1024 G, 1024 B values.
     const raw = readFileSync(join(dir, 'test_batch.bin'));

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import type { RepairModel, WeightMap } from '../src/index';
 
-// A small MLP for the tests, as a RepairModel: 3072 → h → h → 10, ReLU, with an
+// A small MLP for the tests, as a RepairModel: d → h → h → 10, ReLU, with an
 // optional BatchNorm after each hidden layer (γ = 1, β trained... here: β = 0).
 export function mlp(options: { hidden: number; batchNorm?: boolean }): RepairModel {
   const sites = ['fc1', 'fc2'].map((name) => ({ name, weight: `${name}.weight`, bias: `${name}.bias`, axis: 1 }));
@@ -32,8 +32,9 @@ export function mlp(options: { hidden: number; batchNorm?: boolean }): RepairMod
 export function trainMlp(model: RepairModel, options: { hidden: number; batchNorm?: boolean; seed: number; images: tf.Tensor2D; labels: tf.Tensor1D; epochs: number }): Record<string, tf.Variable> {
   const { hidden, seed, images, labels } = options;
   const init = (shape: number[], fanIn: number, k: number) => tf.variable(tf.randomUniform(shape, -1 / Math.sqrt(fanIn), 1 / Math.sqrt(fanIn), 'float32', seed * 10 + k));
+  const inputs = images.shape[1];
   const w: Record<string, tf.Variable> = {
-    'fc1.weight': init([3072, hidden], 3072, 1),
+    'fc1.weight': init([inputs, hidden], inputs, 1),
     'fc1.bias': tf.variable(tf.zeros([hidden])),
     'fc2.weight': init([hidden, hidden], hidden, 2),
     'fc2.bias': tf.variable(tf.zeros([hidden])),
