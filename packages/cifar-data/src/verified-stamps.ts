@@ -4,7 +4,7 @@ import { dirname, join, resolve } from 'node:path';
 import { writeFileAtomic } from './atomic-file';
 
 /** What `stat` said about a file when its MD5 last matched, as strings (nanosecond times). */
-interface Stamp {
+export interface Stamp {
   md5: string;
   size: string;
   mtimeNs: string;
@@ -36,16 +36,20 @@ export class VerifiedStamps {
     this.stamps = readStamps(this.file);
   }
 
-  /** Whether `path` was verified against `md5` and has not changed since. */
-  async has(path: string, md5: string): Promise<boolean> {
-    if (this.options.rehash) return false;
-    const stamp = this.stamps[resolve(path)];
-    return stamp !== undefined && stamp.md5 === md5 && JSON.stringify(stamp) === JSON.stringify(await stampOf(path, md5));
+  /**
+   * Whether `path` was verified against `md5` and has not changed since, and its
+   * stamp now: taken before the file is read, so that a write during the read and
+   * hash leaves a stamp that no longer matches (the file is hashed again next time).
+   */
+  async check(path: string, md5: string): Promise<{ verified: boolean; stamp: Stamp }> {
+    const stamp = await stampOf(path, md5);
+    const recorded = this.stamps[resolve(path)];
+    return { verified: !this.options.rehash && recorded !== undefined && JSON.stringify(recorded) === JSON.stringify(stamp), stamp };
   }
 
-  /** Records that `path` matched `md5` just now. */
-  async add(path: string, md5: string): Promise<void> {
-    this.stamps[resolve(path)] = await stampOf(path, md5);
+  /** Records that the file `stamp` was taken of matched its MD5. */
+  add(path: string, stamp: Stamp): void {
+    this.stamps[resolve(path)] = stamp;
     this.changed = true;
   }
 

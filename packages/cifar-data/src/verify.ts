@@ -52,15 +52,16 @@ export async function readVerified(
       problems.push({ file: path, problem: `${kind}: ${info.size} bytes, expected ${file.bytes}` });
       continue;
     }
+    const known = file.md5 && stamps ? await stamps.check(path, file.md5) : undefined;
     const data = await readFile(path);
-    if (file.md5 && !(await stamps?.has(path, file.md5))) {
+    if (file.md5 && !known?.verified) {
       const actual = createHash('md5').update(data).digest('hex');
       hashed += 1;
       if (actual !== file.md5) {
         problems.push({ file: path, problem: `corrupted: MD5 ${actual}, expected ${file.md5}` });
         continue;
       }
-      await stamps?.add(path, file.md5);
+      if (known) stamps!.add(path, known.stamp);
     }
     contents.set(file.name, data);
   }
