@@ -54,40 +54,60 @@ export async function readCifarBinary(paths: readonly string[], format: BinaryFo
 /** Decodes already-read files; sizes and labels are checked, and the message names the file. */
 export function decodeRecords(files: readonly { path: string; data: Uint8Array }[], spec: DatasetSpec): DecodedRecords {
   const recordBytes = spec.labelBytes + IMAGE_BYTES;
+  for (const { path, data } of files) checkWholeRecords(path, data, spec);
+  const decoded = allocateRecords(files.reduce((n, f) => n + f.data.length / recordBytes, 0), spec);
+  let first = 0;
   for (const { path, data } of files) {
-    if (data.length === 0 || data.length % recordBytes !== 0) {
-      throw new DatasetFileError(
-        path,
-        `${spec.name}: ${path} has ${data.length} bytes, not a whole number of ${recordBytes}-byte records. The file is truncated or in another format; delete it and load again to re-fetch.`,
-      );
-    }
+    decodeRecordsInto(decoded, first, path, data, spec);
+    first += data.length / recordBytes;
   }
-  const length = files.reduce((n, f) => n + f.data.length / recordBytes, 0);
-  const images = new Uint8Array(length * IMAGE_BYTES);
-  const labelSets = spec.labelRanges.map(() => new Uint8Array(length));
+  return decoded;
+}
+
+/** Room for `length` decoded records: images and one label array per label byte. */
+export function allocateRecords(length: number, spec: DatasetSpec): DecodedRecords {
+  return { images: new Uint8Array(length * IMAGE_BYTES), labelSets: spec.labelRanges.map(() => new Uint8Array(length)), length };
+}
+
+/**
+ * Decodes one file's records into `into`, from record `first` on, checking its size and labels. A loader decodes
+ * each file as soon as it is verified, so that the raw bytes of one file, not of all, are alive at a time.
+ */
+export function decodeRecordsInto(into: DecodedRecords, first: number, path: string, bytes: Uint8Array, spec: DatasetSpec): void {
+  checkWholeRecords(path, bytes, spec);
+  const recordBytes = spec.labelBytes + IMAGE_BYTES;
+  const { images, labelSets } = into;
+  if (first + bytes.length / recordBytes > into.length) {
+    throw new DatasetFileError(path, `${spec.name}: ${path} holds ${bytes.length / recordBytes} records, more than its split has room for.`);
+  }
   // IMAGE_BYTES is a multiple of 4, so every image starts on a word.
   const words = LITTLE_ENDIAN ? new Uint32Array(images.buffer, images.byteOffset, images.length / 4) : null;
-
-  let n = 0;
-  for (const { path, data: bytes } of files) {
-    // A plain view of a Node Buffer: one array type in the hot loop.
-    const data = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length);
-    for (let offset = 0; offset < data.length; offset += recordBytes, n++) {
-      for (let k = 0; k < spec.labelBytes; k++) {
-        const label = data[offset + k] as number;
-        const range = spec.labelRanges[k] as number;
-        if (label >= range) {
-          throw new DatasetFileError(
-            path,
-            `${spec.name}: record ${offset / recordBytes} of ${path} has label ${label}, outside 0..${range - 1}. The file is corrupted or of another dataset; delete it and load again to re-fetch.`,
-          );
-        }
-        (labelSets[k] as Uint8Array)[n] = label;
+  // A plain view of a Node Buffer: one array type in the hot loop.
+  const data = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length);
+  for (let offset = 0, n = first; offset < data.length; offset += recordBytes, n++) {
+    for (let k = 0; k < spec.labelBytes; k++) {
+      const label = data[offset + k] as number;
+      const range = spec.labelRanges[k] as number;
+      if (label >= range) {
+        throw new DatasetFileError(
+          path,
+          `${spec.name}: record ${offset / recordBytes} of ${path} has label ${label}, outside 0..${range - 1}. The file is corrupted or of another dataset; delete it and load again to re-fetch.`,
+        );
       }
-      planesToPixels(data, offset + spec.labelBytes, images, n * IMAGE_BYTES, words);
+      (labelSets[k] as Uint8Array)[n] = label;
     }
+    planesToPixels(data, offset + spec.labelBytes, images, n * IMAGE_BYTES, words);
   }
-  return { images, labelSets, length };
+}
+
+function checkWholeRecords(path: string, data: Uint8Array, spec: DatasetSpec): void {
+  const recordBytes = spec.labelBytes + IMAGE_BYTES;
+  if (data.length === 0 || data.length % recordBytes !== 0) {
+    throw new DatasetFileError(
+      path,
+      `${spec.name}: ${path} has ${data.length} bytes, not a whole number of ${recordBytes}-byte records. The file is truncated or in another format; delete it and load again to re-fetch.`,
+    );
+  }
 }
 
 // On a little-endian machine (every platform Node ships for but s390x) four

