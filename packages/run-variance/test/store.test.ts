@@ -3,6 +3,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { inflateRawSync } from 'node:zlib';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ExperimentConflictError, InvalidArgumentError, openStore, StoreError, type RunStore, type WorkerId } from '../src/index';
@@ -157,7 +158,7 @@ describe.each(Object.entries(engines))('the %s store', (engine, makeUrl) => {
       await client.query(`UPDATE airbench_meta SET value = '99' WHERE key = 'schema_version'`);
       await client.end();
     }
-    await expect(openStore(url)).rejects.toThrow(/has schema version 99; this @airbench-ts\/run-variance reads versions 1 to 2/);
+    await expect(openStore(url)).rejects.toThrow(/has schema version 99; this @airbench-ts\/run-variance reads versions 1 to 3/);
     store = await openStore(await makeUrl());
   });
 });
@@ -187,9 +188,16 @@ describe('schema migrations', () => {
 
     const store = await openStore(`sqlite:${copy}`);
     const after = new Database(copy, { readonly: true });
-    expect((after.prepare(`SELECT value FROM airbench_meta WHERE key = 'schema_version'`).get() as { value: string }).value).toBe('2');
-    expect(after.prepare(`SELECT experiment_id, seeds_key, state, accuracy, hex(predictions) AS p FROM runs ORDER BY experiment_id, position`).all()).toEqual(rows);
+    expect((after.prepare(`SELECT value FROM airbench_meta WHERE key = 'schema_version'`).get() as { value: string }).value).toBe('3');
+    // Version 3 keeps predictions deflated: every row shorter on disk, and the same classes read back through the store.
+    const stored = after.prepare(`SELECT experiment_id, seeds_key, state, accuracy, length(predictions) AS bytes FROM runs ORDER BY experiment_id, position`).all() as { bytes: number }[];
     after.close();
+    stored.forEach((row, i) => expect(row.bytes).toBeLessThan((rows[i] as { p: string }).p.length / 2));
+    const read = [];
+    for (const experiment of await store.experiments()) {
+      for (const run of await store.runs(experiment, { withPredictions: true })) read.push({ experiment_id: experiment.id, seeds_key: JSON.stringify(run.seeds), state: run.state, accuracy: run.accuracy, p: Buffer.from(run.predictions!).toString('hex').toUpperCase() });
+    }
+    expect(read).toEqual(rows);
     const [experiment] = await store.experiments();
     expect((await store.runs(experiment!)).length).toBeGreaterThan(0);
     await store.enqueue(experiment!, [{ model: 100_000, order: 0, aug: 0 }]);
@@ -217,7 +225,7 @@ describe('a SQLite store file replaced while open', () => {
   });
 });
 
-describe('the committed version-2 store', () => {
+describe('the committed store (version 2, or 3 once a worker of this version opened it)', () => {
   it('reads every experiment and run of a copy of results/flip-ablation.db as SQLite holds them, and works on', async () => {
     const copy = join(work, 'flip-ablation-v2.db');
     const Database = (await import('better-sqlite3')).default;
@@ -226,9 +234,11 @@ describe('the committed version-2 store', () => {
     await source.backup(copy);
     source.close();
     const raw = new Database(copy, { readonly: true });
-    expect((raw.prepare(`SELECT value FROM airbench_meta WHERE key = 'schema_version'`).get() as { value: string }).value).toBe('2');
-    const rows = raw.prepare(`SELECT e.name, r.seeds_key, r.state, r.accuracy, CASE WHEN r.predictions IS NULL THEN NULL ELSE hex(r.predictions) END AS p FROM runs r JOIN experiments e ON e.id = r.experiment_id ORDER BY r.experiment_id, r.position`).all() as { name: string; seeds_key: string; state: string; accuracy: number | null; p: string | null }[];
+    expect(['2', '3']).toContain((raw.prepare(`SELECT value FROM airbench_meta WHERE key = 'schema_version'`).get() as { value: string }).value);
+    const held = raw.prepare(`SELECT e.name, r.seeds_key, r.state, r.accuracy, r.predictions, length(e.labels) AS n FROM runs r JOIN experiments e ON e.id = r.experiment_id ORDER BY r.experiment_id, r.position`).all() as { name: string; seeds_key: string; state: string; accuracy: number | null; predictions: Buffer | null; n: number }[];
     raw.close();
+    // As SQLite holds them: one byte an example (version 2), or deflated where shorter (version 3), inflated here by zlib itself.
+    const rows = held.map(({ predictions, n, ...row }) => ({ ...row, p: predictions === null ? null : (predictions.length === n ? predictions : inflateRawSync(predictions)).toString('hex').toUpperCase() }));
     expect(rows.filter((r) => r.state === 'done').length).toBeGreaterThan(300);
 
     const store = await openStore(`sqlite:${copy}`, { mode: 'existing' });

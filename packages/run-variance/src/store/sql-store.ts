@@ -11,6 +11,7 @@
 import { ExperimentConflictError, StoreError } from '../errors';
 import { checkOutput, checkSame, checkSpec, hashOf, isAlive, redact, seedsKey, toRecord, type RunRow } from './common';
 import { render, type Dialect, type Executor } from './dialect';
+import { packPredictions, unpackPredictions } from './predictions';
 import { MIGRATIONS, SCHEMA, SCHEMA_VERSION } from './schema';
 import type { Claim, Experiment, ExperimentSpec, RunCounts, RunOutput, RunState, RunStore, Seeds, StoredCheckpoint, WorkerId } from './types';
 
@@ -36,6 +37,7 @@ export async function openSqlStore(url: string, d: Dialect, mode: 'create' | 'ex
       if (mode === 'read') return;
       // An older store is migrated in place, in this transaction: all steps or none.
       for (let v = Number(version ?? SCHEMA_VERSION) + 1; v <= SCHEMA_VERSION; v++) await exec(tx, render(MIGRATIONS[v]!, d));
+      if (version !== undefined && Number(version) < 3) await packStoredPredictions(tx);
       await exec(tx, render(SCHEMA, d));
       await tx.run(`INSERT INTO airbench_meta (key, value) VALUES ('schema_version', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`, [String(SCHEMA_VERSION)]);
     }, [7714562]);
@@ -122,7 +124,7 @@ export async function openSqlStore(url: string, d: Dialect, mode: 'create' | 'ex
           `UPDATE runs SET state = 'done', predictions = ?, accuracy = ?, seconds = ?, backend = ?, extra = ?, error = NULL, finished_at = ${d.timestamp},
              worker_host = ?, worker_pid = ?, worker_tag = ?, lease_until = NULL
            WHERE experiment_id = ? AND seeds_key = ? AND state <> 'done'`,
-          [bytes(output.predictions), accuracy, output.seconds, output.backend ?? null, json(output.extra), worker.host, worker.pid, worker.tag, experiment.id, key],
+          [bytes(packPredictions(output.predictions)), accuracy, output.seconds, output.backend ?? null, json(output.extra), worker.host, worker.pid, worker.tag, experiment.id, key],
         );
       });
       return { stored: changed === 1, accuracy };
@@ -175,12 +177,29 @@ export async function openSqlStore(url: string, d: Dialect, mode: 'create' | 'ex
       const rows = options.state
         ? await d.all<RunRow>(`SELECT ${columns} FROM runs WHERE experiment_id = ? AND state = ? ORDER BY position`, [experiment.id, options.state])
         : await d.all<RunRow>(`SELECT ${columns} FROM runs WHERE experiment_id = ? ORDER BY position`, [experiment.id]);
-      return rows.map((row) => toRecord({ ...row, extra: row.extra === null ? null : d.readJson(row.extra), finished_at: iso(row.finished_at) }));
+      const predictions = (row: RunRow) => {
+        if (!row.predictions) return row.predictions;
+        const unpacked = unpackPredictions(row.predictions, experiment.labels.length);
+        if (!unpacked) throw new StoreError(url, `${redact(url)}: run ${row.seeds_key} of '${experiment.name}' holds predictions (${row.predictions.length} bytes) that are not ${experiment.labels.length} classes, raw or deflated: the row is damaged.`);
+        return unpacked;
+      };
+      return rows.map((row) => toRecord({ ...row, predictions: predictions(row), extra: row.extra === null ? null : d.readJson(row.extra), finished_at: iso(row.finished_at) }));
     },
     async close() {
       await d.close();
     },
   };
+}
+
+/** Schema 3: the predictions a store already holds, deflated where that is shorter (predictions.ts), in the migration's transaction. */
+async function packStoredPredictions(tx: Executor): Promise<void> {
+  const rows = await tx.all<{ experiment_id: number; seeds_key: string; predictions: Uint8Array }>(`SELECT experiment_id, seeds_key, predictions FROM runs WHERE predictions IS NOT NULL`);
+  for (const row of rows) {
+    const packed = packPredictions(new Uint8Array(row.predictions));
+    if (packed.length < row.predictions.length) {
+      await tx.run(`UPDATE runs SET predictions = ? WHERE experiment_id = ? AND seeds_key = ?`, [Buffer.from(packed.buffer, packed.byteOffset, packed.length), row.experiment_id, row.seeds_key]);
+    }
+  }
 }
 
 /** Runs a script of several statements, one at a time (PostgreSQL's extended protocol takes one per query). */
