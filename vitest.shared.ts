@@ -33,7 +33,7 @@ export function projectConfig(
   options: { data?: boolean; heavy?: boolean; threads?: boolean; lane?: 1 | 2 } = {},
 ) {
   // `npm test` (scripts/test.mjs) runs the workspace as two vitest processes side by side, lanes 1 and 2, each one
-  // file at a time in a fork of its own (whose memory ends with it). A project is in lane 1 when heavy, else lane 2,
+  // file at a time, a project's files in one fork (--no-isolate). A project is in lane 1 when heavy, else lane 2,
   // unless it names its lane. A project outside the process's lane keeps no files and starts none of its set-ups.
   const lane = process.env.AIRBENCH_TEST_LANE;
   const laned = lane === '1' || lane === '2';

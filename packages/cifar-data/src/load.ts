@@ -54,15 +54,18 @@ export async function loadCifar100(options: FetchOptions = {}): Promise<Cifar100
  * not all 178 MB of them, are alive beside the decoded images (a loading process peaked ~150 MB lower).
  */
 async function locateAndDecode(spec: DatasetSpec, options: FetchOptions) {
+  // Where each file's records go: its split, after the records of the files listed before it in that split.
   const recordBytes = spec.labelBytes + IMAGE_BYTES;
-  const recordsOf = (split: 'train' | 'test') => spec.files.filter((f) => f.split === split).reduce((n, f) => n + f.bytes / recordBytes, 0);
-  const splits = { train: allocateRecords(recordsOf('train'), spec), test: allocateRecords(recordsOf('test'), spec) };
-  const { location } = await locateDataset(spec, options, (name, data, path) => {
-    const file = spec.files.find((f) => f.name === name)!;
-    // Records before this file's in its split: the files are listed in split order.
-    const siblings = spec.files.filter((f) => f.split === file.split);
-    const first = siblings.slice(0, siblings.indexOf(file)).reduce((n, f) => n + f.bytes / recordBytes, 0);
-    decodeRecordsInto(splits[file.split], first, path, data, spec);
+  const counts = { train: 0, test: 0 };
+  const places = new Map<string, { split: 'train' | 'test'; first: number }>();
+  for (const file of spec.files) {
+    places.set(file.name, { split: file.split, first: counts[file.split] });
+    counts[file.split] += file.bytes / recordBytes;
+  }
+  const splits = { train: allocateRecords(counts.train, spec), test: allocateRecords(counts.test, spec) };
+  const location = await locateDataset(spec, options, (name, data, path) => {
+    const { split, first } = places.get(name)!;
+    decodeRecordsInto(splits[split], first, path, data, spec);
   });
   return { location, splits };
 }

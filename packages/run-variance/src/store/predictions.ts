@@ -12,9 +12,9 @@ export function packPredictions(predictions: Uint8Array): Uint8Array {
   return deflated.length < predictions.length ? deflated : predictions;
 }
 
-/** The predictions of `n` test examples from their stored bytes, or undefined when they are not that (a damaged row). */
+/** The predictions of `n` test examples from their stored bytes (raw ones as they are), or undefined when they are not that (a damaged row). */
 export function unpackPredictions(stored: Uint8Array, n: number): Uint8Array | undefined {
-  if (stored.length === n) return new Uint8Array(stored);
+  if (stored.length === n) return stored;
   try {
     const unpacked = inflateRawSync(stored);
     return unpacked.length === n ? new Uint8Array(unpacked.buffer, unpacked.byteOffset, unpacked.length) : undefined;
