@@ -1,5 +1,5 @@
 import { backendOption } from '@airbench-ts-example/backend';
-import { createCommand, integer, oneOf, option, parseCommand, positiveNumber, type Refusal } from '@airbench-ts-example/cli';
+import { createCommand, integer, oneOf, option, parseCommand, positiveNumber, RefusedValue, type Refusal } from '@airbench-ts-example/cli';
 
 // Every flag of `npm run repair`, checked before any work starts.
 
@@ -37,6 +37,13 @@ align B's neurons to A's, interpolate, and repair the interpolated network's
 statistics; report accuracy and loss at α = 0.5, the barriers, and the relative
 barrier reduction, with curves over α and the variance collapse per layer.`;
 
+/** A number of epochs: fractional (airbench94 trains 9.9), above 0, at most 1000. */
+function epochCount(value: string): number {
+  const n = positiveNumber(value);
+  if (n > 1000) throw new RefusedValue('must be at most 1000');
+  return n;
+}
+
 /** Parses and checks every flag before any work starts; returns an exit code for --help and refusals. */
 export function parseOptions(argv: string[]): Options | Refusal {
   const d = DEFAULTS;
@@ -45,7 +52,7 @@ export function parseOptions(argv: string[]): Options | Refusal {
     .addOption(option('--norm <batch|layer|none>', 'resnet20: batch|layer; airbench94: batch|layer|none; mlp, vgg11: none (default: the model\'s first)', oneOf(['batch', 'layer', 'none'] as const)))
     .addOption(option('--width <w>', `mlp: hidden units (default ${d.mlp.width}); vgg11, resnet20, airbench94: channel multiplier (defaults ${d.vgg11.width}, ${d.resnet20.width}, ${d.airbench94.width})`, positiveNumber))
     .addOption(option('--depth <d>', `mlp: hidden layers (default ${d.mlp.depth})`, integer(1, 64)))
-    .addOption(option('--epochs <e>', `training epochs of each endpoint (defaults: mlp ${d.mlp.epochs}, vgg11 ${d.vgg11.epochs}, resnet20 ${d.resnet20.epochs}, airbench94 ${d.airbench94.epochs})`, integer(1, 1000)))
+    .addOption(option('--epochs <e>', `training epochs of each endpoint, fractions allowed (e.g. airbench94's headline 9.9), at most 1000 (defaults: mlp ${d.mlp.epochs}, vgg11 ${d.vgg11.epochs}, resnet20 ${d.resnet20.epochs}, airbench94 ${d.airbench94.epochs})`, epochCount))
     .addOption(option('--align <activations|weights>', 'activation matching (the paper) or weight matching (Git Re-Basin)', oneOf(['activations', 'weights'] as const), 'activations' as Options['align']))
     .addOption(option('--alphas <n>', 'points of the α grid, odd, ≥ 3 (5: 0, 0.25, 0.5, 0.75, 1)', integer(3, 101), 5))
     .addOption(option('--seed <s>', 'endpoint A trains from seed s, B from s + 1', integer(0, 2 ** 31), 0))

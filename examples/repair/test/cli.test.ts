@@ -24,7 +24,8 @@ describe('flags are refused before any work', () => {
     [['--width', '0.5'], /--width must be a positive integer \(hidden units\)/],
     [['--model', 'vgg11', '--depth', '3'], /--depth is for --model mlp only/],
     [['--align', 'random'], /--align must be activations or weights/],
-    [['--epochs', '0'], /--epochs must be an integer in \[1, 1000\]/],
+    [['--epochs', '0'], /--epochs must be a positive number/],
+    [['--epochs', '1001'], /--epochs must be at most 1000/],
     [['train'], /too many arguments/],
   ])('%j', (argv, message) => {
     const { result, text } = captureStderr(() => parseOptions(argv));
