@@ -15,6 +15,7 @@ import { airbench94, mlp, resnet20, trainEndpoint, vgg11, type ExampleModel } fr
 import { parseOptions, type Options } from './options';
 import { jsonLines, table, writeResults } from './report';
 import { study } from './study';
+import { writeSummary } from './summary';
 
 export function buildModel(options: Pick<Options, 'model' | 'norm' | 'width' | 'depth' | 'epochs'>): ExampleModel {
   const { width, epochs, norm } = options;
@@ -97,7 +98,11 @@ export async function main(argv: string[]): Promise<number> {
 
   mkdirSync(options.out, { recursive: true });
   const name = `${options.model}-${options.norm}-w${options.width}${options.model === 'mlp' ? `-d${options.depth}` : ''}-e${options.epochs}-${options.align}-seed${options.seed}`;
-  const files = await writeResults(options.out, name, model.label, { ...settings, align: options.align, alphas, statImages: options.statImages, seed: options.seed, backend: backend.name, seconds: (performance.now() - started) / 1000 }, result);
+  const files = [
+    ...(await writeResults(options.out, name, model.label, { ...settings, align: options.align, alphas, statImages: options.statImages, seed: options.seed, backend: backend.name, seconds: (performance.now() - started) / 1000 }, result)),
+    // Every run of --out so far, grouped by setting: with several --seed values, the spread over the pairs.
+    ...writeSummary(options.out),
+  ];
   if (options.json) for (const line of jsonLines(model.label, result)) process.stdout.write(`${line}\n`);
   else process.stdout.write(`${table(model.label, result)}\nwrote ${files.join(', ')}\n`);
   return 0;

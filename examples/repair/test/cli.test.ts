@@ -87,6 +87,15 @@ describe('a tiny MLP end to end', () => {
     expect(again.stderr).not.toMatch(/train A/);
     expect(again.stdout).toBe(first.stdout);
   });
+
+  it('summarises the pairs of --out: the same seed twice is one pair, with the run\'s own reduction', () => {
+    const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
+    const reduction = JSON.parse(first.stdout.trim().split('\n').at(-1)!).barrierReduction;
+    expect(summary).toHaveLength(1);
+    expect(summary[0]).toEqual(expect.objectContaining({ label: 'mlp 6×64', align: 'activations', seeds: [0] }));
+    expect(summary[0].reduction.loss).toEqual({ n: 1, mean: reduction, std: null, ci: null, min: reduction, max: reduction });
+    expect(readFileSync(join(out, 'summary.md'), 'utf8')).toContain(`| mlp 6×64 (activations) | 4 | 1 (seeds 0) |`);
+  });
 });
 
 describe('the endpoint cache', () => {
