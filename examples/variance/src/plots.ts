@@ -87,3 +87,25 @@ export function calibrationSpec(rows: { experiment: string; voteShare: number; a
     ],
   };
 }
+
+/**
+ * Claim 4, augmentation: a flip ablation's cells, test-set std and σ_D (with its CI) against the training length,
+ * one colour per flip, one panel per figure.
+ */
+export function augmentationSpec(rows: { epochs: number; flip: string; what: string; std: number; low: number; high: number }[]): PlotSpec {
+  const x = { field: 'epochs', type: 'ordinal' as const, title: 'training length (epochs)' };
+  const color = { field: 'flip', type: 'nominal' as const, title: 'flip', sort: ['none', 'random', 'alternating'] };
+  return {
+    title: 'augmentation and variance: the flip ablation\'s cells (n per cell in the table)',
+    data: { values: rows.map((r) => ({ ...r, std: r.std * 100, low: r.low * 100, high: r.high * 100 })) },
+    facet: { column: { field: 'what', type: 'nominal', title: null, sort: ['test-set std', 'distribution-wise std (95% CI)'] } },
+    spec: {
+      width: 260,
+      height: 220,
+      layer: [
+        { mark: { type: 'line', point: true }, encoding: { x, y: { field: 'std', type: 'quantitative', title: 'std (percentage points)' }, color } },
+        { mark: { type: 'errorbar' }, encoding: { x, y: { field: 'low', type: 'quantitative', title: 'std (percentage points)' }, y2: { field: 'high' }, color } },
+      ],
+    },
+  };
+}

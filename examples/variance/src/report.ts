@@ -15,7 +15,7 @@ import { claimsMarkdown } from './claims';
 import type { VarianceConfig } from './experiment';
 import type { Options } from './options';
 import { writePlot } from '@airbench-ts-example/plot';
-import { binStep, calibrationSpec, histogramSpec, scatterSpec, stdVsEpochsSpec } from './plots';
+import { augmentationSpec, binStep, calibrationSpec, histogramSpec, scatterSpec, stdVsEpochsSpec } from './plots';
 
 export interface ExperimentReport extends VarianceReport {
   experiment: string;
@@ -24,6 +24,8 @@ export interface ExperimentReport extends VarianceReport {
   /** Which seeds vary between runs, and the training length in epochs. */
   vary: string;
   epochs: number;
+  /** A cell of the flip ablation: its experiment and its flip (the augmentation the runs differ in). */
+  cell?: { of: string; flip: string };
   /** Mean seconds of a run (training + evaluation) and the backends used. */
   secondsPerRun: number;
   backends: string[];
@@ -39,12 +41,12 @@ export interface ExperimentReport extends VarianceReport {
 export async function writeReport(store: RunStore, options: Options): Promise<number> {
   const experiments = options.experiment ? await Promise.all(options.experiment.split(',').map((name) => store.getExperiment(name))) : await store.experiments();
   const reports: ExperimentReport[] = [];
-  const ready: { experiment: Experiment; study: { vary: string; epochs: number } }[] = [];
+  const ready: { experiment: Experiment; study: Study }[] = [];
   for (const experiment of experiments) {
-    const study = await studyOf(store, experiment);
-    if ('skip' in study) process.stderr.write(`variance: '${experiment.name}' ${study.skip}; left out of the report.\n`);
+    const studies = await studiesOf(store, experiment);
+    if ('skip' in studies) process.stderr.write(`variance: '${experiment.name}' ${studies.skip}; left out of the report.\n`);
     else if ((await store.counts(experiment)).done < 3) process.stderr.write(`variance: '${experiment.name}' has fewer than 3 finished runs; left out of the report.\n`);
-    else ready.push({ experiment, study });
+    else ready.push(...studies.map((study) => ({ experiment, study })));
   }
   if (ready.length === 0) {
     // Nothing written: a failed report leaves no --out folder behind.
@@ -56,15 +58,26 @@ export async function writeReport(store: RunStore, options: Options): Promise<nu
     const report = await reportOf(store, experiment, options.out, study);
     if (report) reports.push(report);
   }
+  // Test-set vs distribution-wise std per training length: one configuration's lengths (a flip ablation's cells are
+  // three augmentations at each length, compared in claim 4's rows instead).
   const budgets = reports
-    .filter((r) => r.vary === 'all')
+    .filter((r) => r.vary === 'all' && !r.cell)
     .flatMap((r) => [
       { epochs: r.epochs, experiment: r.experiment, what: 'test-set std', std: r.stdAccuracy },
       { epochs: r.epochs, experiment: r.experiment, what: 'IEA std', std: r.ieaStd },
       { epochs: r.epochs, experiment: r.experiment, what: 'distribution-wise std (95% CI)', std: r.distributionWiseStd, low: r.distributionWiseCI.std[0], high: r.distributionWiseCI.std[1] },
     ]);
-  const shared = [await writePlot(join(options.out, 'calibration'), calibrationSpec(reports.flatMap((r) => r.calibration.map((c) => ({ experiment: r.experiment, ...c })))))];
+  const own = reports.filter((r) => !r.cell);
+  const shared = own.length > 0 ? [await writePlot(join(options.out, 'calibration'), calibrationSpec(own.flatMap((r) => r.calibration.map((c) => ({ experiment: r.experiment, ...c })))))] : [];
   if (budgets.length > 0) shared.push(await writePlot(join(options.out, 'std-vs-epochs'), stdVsEpochsSpec(budgets)));
+  const cells = reports.filter((r) => r.cell);
+  if (cells.length > 0) {
+    const rows = cells.flatMap((r) => [
+      { epochs: r.epochs, flip: r.cell!.flip, what: 'test-set std', std: r.stdAccuracy, low: r.stdAccuracy, high: r.stdAccuracy },
+      { epochs: r.epochs, flip: r.cell!.flip, what: 'distribution-wise std (95% CI)', std: r.distributionWiseStd, low: r.distributionWiseCI.std[0], high: r.distributionWiseCI.std[1] },
+    ]);
+    shared.push(await writePlot(join(options.out, 'augmentation'), augmentationSpec(rows)));
+  }
   const json = { generated: new Date().toISOString(), store: options.store, experiments: reports, plots: shared.map((p) => p.svg) };
   writeFileSync(join(options.out, 'report.json'), `${JSON.stringify(json, null, 2)}\n`);
   const command = `npm run variance -- report --store ${options.store}${options.experiment ? ` --experiment ${options.experiment}` : ''} --out ${options.out}`;
@@ -74,24 +87,39 @@ export async function writeReport(store: RunStore, options: Options): Promise<nu
   return 0;
 }
 
-/**
- * Which seeds vary and for how many epochs: from this example's config, or from
- * an experiment of the flip ablation (examples/flip-ablation), whose run s uses
- * seeds (s, s, s), this study's "vary all", when all its runs are one cell (one
- * budget, one flip: e.g. the headline runs, `--preset full --modes alternating`).
- */
-async function studyOf(store: RunStore, experiment: Experiment): Promise<{ vary: string; epochs: number } | { skip: string }> {
-  const config = experiment.config as Record<string, unknown>;
-  if (typeof config.vary === 'string' && typeof config.epochs === 'number') return { vary: config.vary, epochs: config.epochs };
-  if (config.study !== 'flip-ablation') return { skip: 'is no variance or flip-ablation experiment (its config names no seeds that vary)' };
-  const cells = new Set((await store.runs(experiment)).map((r) => `${r.seeds.epochs ?? (r.seeds.epochTenths ?? NaN) / 10}/${r.seeds.flip}`));
-  if (cells.size !== 1) return { skip: `holds ${cells.size} cells of the flip ablation (budgets × flips); report it with \`npm run flip-ablation -- report\`` };
-  const [epochs] = [...cells][0]!.split('/');
-  return { vary: 'all', epochs: Number(epochs) };
+/** What one report covers: which seeds vary, for how many epochs, and (a flip ablation's cell) which runs. */
+interface Study {
+  name: string;
+  vary: string;
+  epochs: number;
+  cell?: { of: string; flip: string };
+  keep?: (seeds: Record<string, unknown>) => boolean;
 }
 
-async function reportOf(store: RunStore, experiment: Experiment, out: string, study: { vary: string; epochs: number }): Promise<ExperimentReport | null> {
-  const runs = await store.runs(experiment, { withPredictions: true });
+/**
+ * Which seeds vary and for how many epochs: from this example's config, or from an experiment of the flip
+ * ablation (examples/flip-ablation), whose run s uses seeds (s, s, s), this study's "vary all". An experiment of
+ * one cell (one budget, one flip: e.g. the headline runs) is reported as it is; one that holds several is
+ * reported per cell (`<name>-e<epochs>-<flip>`), so that claim 4 can set the flips of each budget side by side.
+ */
+async function studiesOf(store: RunStore, experiment: Experiment): Promise<Study[] | { skip: string }> {
+  const config = experiment.config as Record<string, unknown>;
+  if (typeof config.vary === 'string' && typeof config.epochs === 'number') return [{ name: experiment.name, vary: config.vary, epochs: config.epochs }];
+  if (config.study !== 'flip-ablation') return { skip: 'is no variance or flip-ablation experiment (its config names no seeds that vary)' };
+  const epochsOf = (seeds: Record<string, unknown>) => (seeds.epochs as number | undefined) ?? ((seeds.epochTenths as number | undefined) ?? NaN) / 10;
+  const cells = new Map<string, { epochs: number; flip: string }>();
+  const flipOf = (seeds: Record<string, unknown>) => FLIPS[seeds.flip as number] ?? `flip ${String(seeds.flip)}`;
+  for (const { seeds } of await store.runs(experiment)) cells.set(`${epochsOf(seeds)}/${flipOf(seeds)}`, { epochs: epochsOf(seeds), flip: flipOf(seeds) });
+  if (cells.size === 1) return [{ name: experiment.name, vary: 'all', epochs: [...cells.values()][0]!.epochs }];
+  return [...cells.values()]
+    .sort((a, b) => a.epochs - b.epochs || FLIPS.indexOf(a.flip) - FLIPS.indexOf(b.flip))
+    .map(({ epochs, flip }) => ({ name: `${experiment.name}-e${epochs}-${flip}`, vary: 'all', epochs, cell: { of: experiment.name, flip }, keep: (seeds) => epochsOf(seeds) === epochs && flipOf(seeds) === flip }));
+}
+/** The flip ablation stores a run's flip as its index in this list (its presets' MODES). */
+const FLIPS = ['none', 'random', 'alternating'];
+
+async function reportOf(store: RunStore, experiment: Experiment, out: string, { name, keep, ...study }: Study): Promise<ExperimentReport | null> {
+  const runs = (await store.runs(experiment, { withPredictions: true })).filter((r) => !keep || keep(r.seeds));
   const done = runs.filter((r) => r.state === 'done' && r.predictions);
   if (done.length < 3) return null;
   const predictions = done.map((r) => r.predictions!);
@@ -107,8 +135,8 @@ async function reportOf(store: RunStore, experiment: Experiment, out: string, st
   });
   const halves = splitHalfAccuracies(matrix, 0);
   const plots = [
-    await writePlot(join(out, `${experiment.name}-histogram`), histogramSpec(`${experiment.name}: accuracy over ${done.length} runs, and the IEA`, done.map((r) => r.accuracy!), iea)),
-    await writePlot(join(out, `${experiment.name}-split-half`), scatterSpec(`${experiment.name}: split-half accuracies (r = ${report.splitHalf.correlation.toFixed(2)})`, Array.from(halves.first, (first, k) => ({ first, second: halves.second[k]! })))),
+    await writePlot(join(out, `${name}-histogram`), histogramSpec(`${name}: accuracy over ${done.length} runs, and the IEA`, done.map((r) => r.accuracy!), iea)),
+    await writePlot(join(out, `${name}-split-half`), scatterSpec(`${name}: split-half accuracies (r = ${report.splitHalf.correlation.toFixed(2)})`, Array.from(halves.first, (first, k) => ({ first, second: halves.second[k]! })))),
   ];
   const calibration = calibrationTable(predictions, experiment.labels, { classes: 10, bins: 10 })
     .filter((b) => b.count > 0)
@@ -116,7 +144,7 @@ async function reportOf(store: RunStore, experiment: Experiment, out: string, st
   const total = calibration.reduce((s, b) => s + b.count, 0);
   const ece = calibration.reduce((s, b) => s + (b.count / total) * Math.abs(b.voteShare - b.accuracy), 0);
   return {
-    experiment: experiment.name,
+    experiment: name,
     config: experiment.config as VarianceConfig | Record<string, unknown>,
     ...study,
     ...report,

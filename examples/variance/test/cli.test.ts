@@ -123,7 +123,7 @@ describe('run, then report (SQLite)', () => {
 });
 
 describe('report on the flip ablation store', () => {
-  it('reports the headline runs (one cell, seeds (s, s, s): vary all) and leaves out experiments that mix cells', async () => {
+  it('reports the headline runs (one cell, seeds (s, s, s): vary all) as they are, and an experiment of several cells per cell', async () => {
     // A consistent copy of the committed store (SQLite's backup: a worker may be writing to it).
     const copy = join(work, 'flip-ablation.db');
     const Database = (await import('better-sqlite3')).default;
@@ -133,10 +133,15 @@ describe('report on the flip ablation store', () => {
     const out = join(work, 'flip-report');
     const result = await variance(['report', '--store', `sqlite:${copy}`, '--experiment', 'full-airbench94-bf16,cpu-airbench94', '--out', out]);
     expect(result.result, result.text).toBe(0);
-    expect(result.text).toMatch(/'cpu-airbench94' holds 12 cells of the flip ablation .*flip-ablation -- report/);
-    const [full, ...others] = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')).experiments;
-    expect(others).toEqual([]);
+    expect(result.text).not.toMatch(/left out/);
+    const [full, ...cells] = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')).experiments;
     expect(full).toMatchObject({ experiment: 'full-airbench94-bf16', vary: 'all', epochs: 9.9, examples: 10_000 });
+    expect(full.cell).toBeUndefined();
+    // The flip ablation's 240 runs: 4 budgets × 3 flips, 20 seeds each.
+    expect(cells.map((c: { experiment: string; runs: number }) => `${c.experiment}:${c.runs}`)).toEqual(
+      [4, 8, 12, 16].flatMap((e) => ['none', 'random', 'alternating'].map((flip) => `cpu-airbench94-e${e}-${flip}:20`)),
+    );
+    expect(cells[0].cell).toEqual({ of: 'cpu-airbench94', flip: 'none' });
     expect(full.runs).toBeGreaterThanOrEqual(5);
     expect(full.meanAccuracy).toBeGreaterThan(0.93);
     // Claim 1's verdict follows its rule from the figures in report.json.
@@ -145,5 +150,20 @@ describe('report on the flip ablation store', () => {
     const row = readFileSync(join(out, 'report.md'), 'utf8').split('\n').find((line) => line.startsWith('| 1. little distribution-wise variance |') && line.includes('full-airbench94-bf16'));
     expect(row).toContain(`| ${full.runs} | σ_D `);
     expect(row).toContain(`| **${verdict}** (`);
+    // Claim 4: the three flips of each budget in one row, shown, not judged; the other preliminary studies not run.
+    const markdown = readFileSync(join(out, 'report.md'), 'utf8').split('\n');
+    const augmentation = markdown.filter((line) => line.startsWith('| 4. augmentation and variance |'));
+    expect(augmentation).toHaveLength(4);
+    const sixteen = cells.filter((c: { epochs: number }) => c.epochs === 16);
+    const at16 = augmentation.find((line) => line.includes('cpu-airbench94, 16 epochs'))!;
+    for (const c of sixteen) expect(at16).toContain(`${c.cell.flip} ${(c.meanAccuracy * 100).toFixed(2)}%: std ${(c.stdAccuracy * 100).toFixed(3)}%`);
+    expect(at16).toContain('| 60 |');
+    expect(at16).toContain('| **not judged** (');
+    expect(markdown.filter((line) => line.startsWith('| 4. learning rate, fine-tuning, distribution shift |') && line.includes('**not run**'))).toHaveLength(1);
+    // The cells' own plot, linked from the report; the shared calibration plot keeps to the experiments themselves.
+    expect(markdown).toContain('![augmentation](augmentation.png)');
+    expect(readFileSync(join(out, 'calibration.svg'), 'utf8')).not.toContain('cpu-airbench94-e');
+    // Claims 1–3 only for the experiment reported as itself, not per cell.
+    expect(markdown.filter((line) => line.startsWith('| 1. little distribution-wise variance |'))).toHaveLength(1);
   });
 });
