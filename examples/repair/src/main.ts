@@ -14,7 +14,7 @@ import { loadData, statisticsPasses } from './data';
 import { airbench94, mlp, resnet20, trainEndpoint, vgg11, type ExampleModel } from '@airbench-ts-example/models';
 import { parseOptions, type Options } from './options';
 import { jsonLines, table, writeResults } from './report';
-import { study } from './study';
+import { study, type StudyResult } from './study';
 import { writeSummary } from './summary';
 
 export function buildModel(options: Pick<Options, 'model' | 'norm' | 'width' | 'depth' | 'epochs'>): ExampleModel {
@@ -92,18 +92,23 @@ export async function main(argv: string[]): Promise<number> {
   validateSpec(model.spec, shapes);
 
   const alphas = Array.from({ length: options.alphas }, (_, i) => i / (options.alphas - 1));
-  const result = await study(model, endpoints[0]!, endpoints[1]!, { align: options.align, alphas, passes, test: data.test, onProgress: progress.update });
-  progress.stop();
-  tf.dispose(endpoints.flatMap((w) => Object.values(w)));
-
   mkdirSync(options.out, { recursive: true });
-  const name = `${options.model}-${options.norm}-w${options.width}${options.model === 'mlp' ? `-d${options.depth}` : ''}-e${options.epochs}-${options.align}-seed${options.seed}`;
-  const files = [
-    ...(await writeResults(options.out, name, model.label, { ...settings, align: options.align, alphas, statImages: options.statImages, seed: options.seed, backend: backend.name, seconds: (performance.now() - started) / 1000 }, result)),
-    // Every run of --out so far, grouped by setting: with several --seed values, the spread over the pairs.
-    ...writeSummary(options.out),
-  ];
-  if (options.json) for (const line of jsonLines(model.label, result)) process.stdout.write(`${line}\n`);
-  else process.stdout.write(`${table(model.label, result)}\nwrote ${files.join(', ')}\n`);
+  // One study per alignment on the same endpoints (scored once), each with its own results and plots.
+  let scores: StudyResult['endpoints'] | undefined;
+  const files: string[] = [];
+  for (const align of options.align) {
+    const studyStarted = performance.now();
+    const result = await study(model, endpoints[0]!, endpoints[1]!, { align, alphas, passes, test: data.test, onProgress: progress.update, ...(scores ? { endpoints: scores } : {}) });
+    progress.stop();
+    scores = result.endpoints;
+    const name = `${options.model}-${options.norm}-w${options.width}${options.model === 'mlp' ? `-d${options.depth}` : ''}-e${options.epochs}-${align}-seed${options.seed}`;
+    files.push(...(await writeResults(options.out, name, model.label, { ...settings, align, alphas, statImages: options.statImages, seed: options.seed, backend: backend.name, seconds: (performance.now() - started) / 1000, studySeconds: (performance.now() - studyStarted) / 1000 }, result)));
+    if (options.json) for (const line of jsonLines(model.label, align, result)) process.stdout.write(`${line}\n`);
+    else process.stdout.write(`${table(`${model.label} (${align})`, result)}\n`);
+  }
+  tf.dispose(endpoints.flatMap((w) => Object.values(w)));
+  // Every run of --out so far, grouped by setting: with several --seed values, the spread over the pairs.
+  files.push(...writeSummary(options.out));
+  if (!options.json) process.stdout.write(`wrote ${files.join(', ')}\n`);
   return 0;
 }

@@ -1,11 +1,13 @@
 import { backendOption } from '@airbench-ts-example/backend';
-import { createCommand, integer, oneOf, option, parseCommand, positiveNumber, RefusedValue, type Refusal } from '@airbench-ts-example/cli';
+import { createCommand, integer, listOf, oneOf, option, parseCommand, positiveNumber, RefusedValue, type Refusal } from '@airbench-ts-example/cli';
 
 // Every flag of `npm run repair`, checked before any work starts.
 
 export const MODELS = ['mlp', 'vgg11', 'resnet20', 'airbench94'] as const;
 export type ModelName = (typeof MODELS)[number];
 export type Norm = 'batch' | 'layer' | 'none';
+export const ALIGNS = ['activations', 'weights'] as const;
+export type Align = (typeof ALIGNS)[number];
 
 /** Each model's default size and training length: minutes per endpoint on 2 CPU cores, on the full training set. */
 export const DEFAULTS: Record<ModelName, { width: number; depth?: number; epochs: number; norm: Norm; norms: readonly Norm[] }> = {
@@ -21,7 +23,8 @@ export interface Options {
   width: number;
   depth: number;
   epochs: number;
-  align: 'activations' | 'weights';
+  /** One study per alignment, on the same endpoints. */
+  align: Align[];
   alphas: number;
   seed: number;
   statImages: number;
@@ -53,7 +56,7 @@ export function parseOptions(argv: string[]): Options | Refusal {
     .addOption(option('--width <w>', `mlp: hidden units (default ${d.mlp.width}); vgg11, resnet20, airbench94: channel multiplier (defaults ${d.vgg11.width}, ${d.resnet20.width}, ${d.airbench94.width})`, positiveNumber))
     .addOption(option('--depth <d>', `mlp: hidden layers (default ${d.mlp.depth})`, integer(1, 64)))
     .addOption(option('--epochs <e>', `training epochs of each endpoint, fractions allowed (e.g. airbench94's headline 9.9), at most 1000 (defaults: mlp ${d.mlp.epochs}, vgg11 ${d.vgg11.epochs}, resnet20 ${d.resnet20.epochs}, airbench94 ${d.airbench94.epochs})`, epochCount))
-    .addOption(option('--align <activations|weights>', 'activation matching (the paper) or weight matching (Git Re-Basin)', oneOf(['activations', 'weights'] as const), 'activations' as Options['align']))
+    .addOption(option('--align <list>', 'activations (the paper\'s activation matching), weights (Git Re-Basin\'s weight matching), or both, comma-separated: one study each on the same endpoints', listOf(oneOf(ALIGNS), 'activations, weights, or both comma-separated'), ['activations'] as Align[], 'activations'))
     .addOption(option('--alphas <n>', 'points of the α grid, odd, ≥ 3 (5: 0, 0.25, 0.5, 0.75, 1)', integer(3, 101), 5))
     .addOption(option('--seed <s>', 'endpoint A trains from seed s, B from s + 1', integer(0, 2 ** 31), 0))
     .addOption(option('--stat-images <n>', 'augmented training images per statistics pass, 100 to 50,000', integer(100, 50_000), 5000))
@@ -71,6 +74,7 @@ export function parseOptions(argv: string[]): Options | Refusal {
     if (v.model === 'mlp' && !Number.isSafeInteger(width)) return refuse(`--width must be a positive integer (hidden units) for mlp, not '${width}'.`);
     if (v.alphas % 2 === 0) return refuse(`--alphas must be odd, so the grid has α = 0.5, not '${v.alphas}'.`);
     if (v.depth !== undefined && v.model !== 'mlp') return refuse('--depth is for --model mlp only.');
+    if (new Set(v.align).size !== v.align.length) return refuse(`--align names '${v.align.find((a, k) => v.align.indexOf(a) !== k)}' twice.`);
     return {
       model: v.model,
       norm,

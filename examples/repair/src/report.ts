@@ -30,11 +30,11 @@ export function table(label: string, result: StudyResult): string {
 }
 
 /** One line per method, then the summary line (the JSON shape, plus curves and notes). */
-export function jsonLines(model: string, result: StudyResult): string[] {
+export function jsonLines(model: string, align: string, result: StudyResult): string[] {
   const { a, b } = result.endpoints;
   return [
-    ...result.methods.map((m) => JSON.stringify({ model, method: m.method, accuracy: m.midpoint.accuracy, loss: m.midpoint.loss, accuracyBarrier: m.accuracyBarrier, lossBarrier: m.lossBarrier, ...(m.note ? { note: m.note } : {}) })),
-    JSON.stringify({ model, endpointAccuracy: [a.accuracy, b.accuracy], endpointLoss: [a.loss, b.loss], barrierReduction: result.barrierReduction.loss, accuracyBarrierReduction: result.barrierReduction.accuracy, ...(result.barrierReduction.notes.length ? { notes: result.barrierReduction.notes } : {}), maxAbsDifference: result.equivalence.maxAbsDifference }),
+    ...result.methods.map((m) => JSON.stringify({ model, align, method: m.method, accuracy: m.midpoint.accuracy, loss: m.midpoint.loss, accuracyBarrier: m.accuracyBarrier, lossBarrier: m.lossBarrier, ...(m.note ? { note: m.note } : {}) })),
+    JSON.stringify({ model, align, endpointAccuracy: [a.accuracy, b.accuracy], endpointLoss: [a.loss, b.loss], barrierReduction: result.barrierReduction.loss, accuracyBarrierReduction: result.barrierReduction.accuracy, ...(result.barrierReduction.notes.length ? { notes: result.barrierReduction.notes } : {}), maxAbsDifference: result.equivalence.maxAbsDifference }),
   ];
 }
 

@@ -58,6 +58,8 @@ export interface StudyOptions {
   passes: () => Iterable<tf.Tensor>;
   test: ImageSplit;
   onProgress?: (what: string, done: number, total: number) => void;
+  /** The endpoints' scores, when a study of the same endpoints already has them. */
+  endpoints?: StudyResult['endpoints'];
 }
 
 /** Accuracy and mean cross-entropy on the test set, norms in eval mode. */
@@ -128,7 +130,7 @@ function endpointStatistics(model: ExampleModel, a: WeightMap, b: WeightMap, nam
 export async function study(model: ExampleModel, a: WeightMap, b: WeightMap, options: StudyOptions): Promise<StudyResult> {
   const { alphas, passes, test } = options;
   const progress = options.onProgress ?? (() => {});
-  const endpoints = { a: await score(model, a, test), b: await score(model, b, test) };
+  const endpoints = options.endpoints ?? { a: await score(model, a, test), b: await score(model, b, test) };
 
   progress(`align (${options.align})`, 0, 1);
   const permutations = align(model, a, b, options.align, passes);

@@ -44,7 +44,7 @@ function spread(values: number[]): Spread | null {
   return { n: values.length, mean, std, ci, min, max };
 }
 
-const VARYING = new Set(['seed', 'seconds', 'backend']);
+const VARYING = new Set(['seed', 'seconds', 'studySeconds', 'backend']);
 
 /** Groups the run files of `dir` (those of `writeResults`; other JSON files are skipped) by setting. */
 export function summarizePairs(dir: string): PairGroup[] {

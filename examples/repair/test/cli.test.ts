@@ -23,7 +23,8 @@ describe('flags are refused before any work', () => {
     [['--alphas', '4'], /--alphas must be odd/],
     [['--width', '0.5'], /--width must be a positive integer \(hidden units\)/],
     [['--model', 'vgg11', '--depth', '3'], /--depth is for --model mlp only/],
-    [['--align', 'random'], /--align must be activations or weights/],
+    [['--align', 'random'], /--align must be activations, weights, or both comma-separated/],
+    [['--align', 'weights,weights'], /--align names 'weights' twice/],
     [['--epochs', '0'], /--epochs must be a positive number/],
     [['--epochs', '1001'], /--epochs must be at most 1000/],
     [['train'], /too many arguments/],
@@ -52,7 +53,7 @@ describe('the relative barrier reduction', () => {
 // One tiny real run, as a user runs it: a child process, real CIFAR-10 (2,000
 // training images), an MLP of 6 × 64 trained for 4 epochs, aligned, interpolated, repaired.
 describe('a tiny MLP end to end', () => {
-  const args = ['--model', 'mlp', '--depth', '6', '--width', '64', '--epochs', '4', '--train-subset', '5000', '--test-subset', '1000', '--stat-images', '1000', '--alphas', '3', '--out', out, '--json'];
+  const args = ['--model', 'mlp', '--depth', '6', '--width', '64', '--epochs', '4', '--train-subset', '5000', '--test-subset', '1000', '--stat-images', '1000', '--alphas', '3', '--align', 'activations,weights', '--out', out, '--json'];
   const run = () => {
     const started = performance.now();
     const result = spawnSync(process.execPath, ['--import', 'tsx', '--conditions=@airbench-ts/source', cli, ...args], { encoding: 'utf8', env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '2' } });
@@ -60,14 +61,21 @@ describe('a tiny MLP end to end', () => {
   };
   let first: ReturnType<typeof run>;
 
-  it('prints one JSON line per method and a summary; REPAIR brings the midpoint back toward the endpoints', () => {
+  it('prints one JSON line per method and a summary per alignment; REPAIR brings the midpoint back toward the endpoints', () => {
     first = run();
     expect(first.status, first.stderr).toBe(0);
-    const lines = first.stdout.trim().split('\n').map((l) => JSON.parse(l));
-    expect(lines.map((l) => l.method ?? 'summary')).toEqual(['naive', 'permuted', 'permuted+REPAIR', 'permuted+closedForm', 'summary']);
+    const all = first.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const methods = ['naive', 'permuted', 'permuted+REPAIR', 'permuted+closedForm', 'summary'];
+    expect(all.map((l) => `${l.align} ${l.method ?? 'summary'}`)).toEqual(['activations', 'weights'].flatMap((align) => methods.map((m) => `${align} ${m}`)));
+    const lines = all.slice(0, 5);
     for (const l of lines.slice(0, 4)) expect(l).toEqual(expect.objectContaining({ model: 'mlp 6×64', accuracy: expect.any(Number), loss: expect.any(Number), accuracyBarrier: expect.any(Number), lossBarrier: expect.any(Number) }));
     const [naive, permuted, repaired] = lines;
     const summary = lines.at(-1);
+    // Both studies use the same endpoints, scored once; the un-aligned (naive) interpolation is the same network.
+    const byWeights = all.slice(5);
+    expect(byWeights.at(-1).endpointAccuracy).toEqual(summary.endpointAccuracy);
+    expect(byWeights[0]).toEqual({ ...naive, align: 'weights' });
+    expect(byWeights.at(-1).maxAbsDifference).toBeLessThan(1e-4);
     expect(summary.endpointAccuracy.every((a: number) => a > 0.2)).toBe(true);
     // Permuting B kept its function, to float32 noise.
     expect(summary.maxAbsDifference).toBeLessThan(1e-4);
@@ -76,7 +84,7 @@ describe('a tiny MLP end to end', () => {
     expect(repaired.lossBarrier).toBeLessThan(permuted.lossBarrier);
     expect(summary.barrierReduction).toBeCloseTo(1 - repaired.lossBarrier / permuted.lossBarrier, 10);
     const files = readdirSync(out);
-    for (const suffix of ['.json', '-curves.svg', '-curves.png', '-variance.svg', '-variance.png']) expect(files.some((f) => f.endsWith(suffix))).toBe(true);
+    for (const align of ['activations', 'weights']) for (const suffix of ['.json', '-curves.svg', '-curves.png', '-variance.svg', '-variance.png']) expect(files.some((f) => f.endsWith(`${align}-seed0${suffix}`))).toBe(true);
     expect(readdirSync(join(out, 'endpoints')).filter((f) => f.endsWith('.bin'))).toHaveLength(2);
   });
 
@@ -88,10 +96,10 @@ describe('a tiny MLP end to end', () => {
     expect(again.stdout).toBe(first.stdout);
   });
 
-  it('summarises the pairs of --out: the same seed twice is one pair, with the run\'s own reduction', () => {
+  it('summarises the pairs of --out: the same seed twice is one pair per alignment, with the run\'s own reduction', () => {
     const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
-    const reduction = JSON.parse(first.stdout.trim().split('\n').at(-1)!).barrierReduction;
-    expect(summary).toHaveLength(1);
+    const reduction = JSON.parse(first.stdout.trim().split('\n')[4]!).barrierReduction; // activations' summary line
+    expect(summary.map((g: { align: string }) => g.align)).toEqual(['activations', 'weights']);
     expect(summary[0]).toEqual(expect.objectContaining({ label: 'mlp 6×64', align: 'activations', seeds: [0] }));
     expect(summary[0].reduction.loss).toEqual({ n: 1, mean: reduction, std: null, ci: null, min: reduction, max: reduction });
     expect(readFileSync(join(out, 'summary.md'), 'utf8')).toContain(`| mlp 6×64 (activations) | 4 | 1 (seeds 0) |`);
