@@ -37,8 +37,10 @@ export function airbench94(options: { width: number; norm: NormKind; epochs: num
       kind: 'own',
       describe: `airbench94's own training (widths ${widths.join('/')}, batch ${config.batchSize}, ${config.epochs} epochs, lr ${config.lr}, shift lr ×${config.biasScaler}, alternating flip, translate ${config.augmentation.translate})`,
       async train(seed, images, onStep, checkpoint) {
-        const whitening = normalizeImages(images, { count: Math.min(config.whiteningImages, images.length) });
-        const loader = airbenchLoader(images, config, seed);
+        // The whitening is measured on the first 5,000 training images, or on all of a smaller subset.
+        const run = images.length < config.whiteningImages ? makeConfig(config, { whiteningImages: images.length }) : config;
+        const whitening = normalizeImages(images, { count: run.whiteningImages });
+        const loader = airbenchLoader(images, run, seed);
         try {
           // airbench-net's own training states: checked against this config, seed and data before they are used.
           let resumeFrom: TrainingState | undefined;
@@ -46,14 +48,14 @@ export function airbench94(options: { width: number; norm: NormKind; epochs: num
           if (saved) {
             try {
               resumeFrom = await decodeTrainingState(saved, 'the endpoint checkpoint');
-              checkResumable(resumeFrom, config, seed, loader.length, totalSteps(config, loader.length));
+              checkResumable(resumeFrom, run, seed, loader.length, totalSteps(run, loader.length));
             } catch (error) {
               if (!AirbenchError.isInstance(error)) throw error;
               checkpoint.onWarning?.(`${error.message} Training from the start.`);
               resumeFrom = undefined;
             }
           }
-          const { model } = await train(config, { train: loader, whitening }, {
+          const { model } = await train(run, { train: loader, whitening }, {
             seed,
             onStep: (info) => onStep(info.step + 1, info.totalSteps),
             ...(resumeFrom ? { resumeFrom } : {}),
