@@ -64,7 +64,7 @@ export function parseOptions(argv: string[]): Options | Refusal {
     .addOption(option('--test-subset <n>', 'score on the first n test images (default: all 10,000)', integer(100, 10_000)))
     .addOption(backendOption())
     .addOption(option('--out <dir>', 'endpoints (cached: the same command reuses them), results, plots', undefined, 'results/repair'))
-    .addOption(option('--json', 'one JSON line per method, then a summary line, on stdout'));
+    .addOption(option('--json', 'one JSON line per method, then a summary line, per alignment, on stdout'));
   return parseCommand(command, argv, (values, _args, refuse) => {
     const v = values as Partial<Options> & Pick<Options, 'model' | 'align' | 'alphas' | 'seed' | 'statImages' | 'out'>;
     const defaults = DEFAULTS[v.model];
