@@ -32,10 +32,20 @@ describe('the summary of pairs', () => {
     expect(single!.settings).not.toHaveProperty('seed');
   });
 
+  it('sets a run at a width the paper measured next to the paper\'s figure', () => {
+    // The committed ResNet20 run relabelled as width 1 (only the label and settings change: the figures are its own).
+    const run = JSON.parse(readFileSync(join(results, resnet), 'utf8'));
+    writeFileSync(join(dir, 'resnet20-batch-w1-e3-activations-seed0.json'), JSON.stringify({ ...run, label: 'resnet20 ×1 BN', settings: { ...run.settings, width: 1 } }));
+    const [md] = writeSummary(dir);
+    const row = readFileSync(md!, 'utf8').split('\n').find((line) => line.startsWith('| resnet20 ×1 BN (activations) |'))!;
+    expect(row.endsWith('| 93.47 / 93.69; permuted 12.65, REPAIR 67.63: **68%** |')).toBe(true);
+    rmSync(join(dir, 'resnet20-batch-w1-e3-activations-seed0.json'));
+  });
+
   it('writes a table a reader can paste, one row per group', () => {
     const [md] = writeSummary(dir);
     const text = readFileSync(md!, 'utf8');
     expect(text).toContain('| mlp 10×128 (activations) | 20 | 2 (seeds 0, 2) | 54.16 ± 0.09 (54.08–54.23) |');
-    expect(text).toContain('| resnet20 ×0.5 BN (activations) | 3 | 1 (seeds 0) | 53.29 – 61.76 | 11.69 | 30.06 | 40.08 | 45.75 |');
+    expect(text).toContain('| resnet20 ×0.5 BN (activations) | 3 | 1 (seeds 0) | 53.29 – 61.76 | 11.69 | 30.06 | 40.08 | 45.75 | — |');
   });
 });
