@@ -63,6 +63,12 @@ let peakTotal = 0;
 let peakSingle = 0;
 let peakPss = 0;
 let pssReadable = process.platform === 'linux';
+/** At the PSS peak: the largest processes (PSS, and what they run), so a peak can be traced to its tests. */
+let peakParts = [];
+const commandOf = async (pid) => {
+  const text = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+  return text.split('\0').filter(Boolean).map((a) => a.replace(/^.*\/node_modules\//, '…/')).join(' ').slice(0, 160);
+};
 /** A process's PSS in bytes, or undefined when it ended or the kernel does not say. */
 const pssOf = async (pid) => {
   const text = await readFile(`/proc/${pid}/smaps_rollup`, 'utf8').catch(() => undefined);
@@ -85,7 +91,14 @@ const sample = async () => {
     if (pssReadable && samples++ % 5 === 0) {
       const pss = await Promise.all(pids.map(pssOf));
       if (pss[0] === undefined) pssReadable = false; // the root command itself has no smaps_rollup: an older kernel
-      else peakPss = Math.max(peakPss, pss.reduce((a, b) => a + (b ?? 0), 0));
+      else {
+        const total = pss.reduce((a, b) => a + (b ?? 0), 0);
+        if (total > peakPss) {
+          peakPss = total;
+          const largest = pids.map((pid, k) => ({ pid, pss: pss[k] ?? 0 })).sort((a, b) => b.pss - a.pss).slice(0, 6);
+          peakParts = await Promise.all(largest.map(async ({ pid, pss: bytes }) => ({ pid, pssMb: Math.round(bytes / 2 ** 20), command: await commandOf(pid) })));
+        }
+      }
     }
   } catch {
     // a process ended between listing and reading: the next sample sees the rest
@@ -107,6 +120,7 @@ const result = {
   ...(pssReadable ? { peakPssMb: mb(peakPss) } : {}),
   peakRssMb: mb(peakTotal),
   peakSingleProcessRssMb: mb(peakSingle),
+  ...(pssReadable ? { atPeakPss: peakParts } : {}),
 };
 const [measured, what] = pssReadable ? [result.peakPssMb, 'PSS'] : [result.peakRssMb, 'RSS sum'];
 const over = [];
@@ -115,7 +129,8 @@ if (seconds > maxSeconds) over.push(`time ${result.seconds} s > ${maxSeconds} s`
 process.stderr.write(
   `[measure] ${values.label}: ${result.seconds} s, peak ${pssReadable ? `PSS ${result.peakPssMb} MB, ` : ''}RSS sum ${result.peakRssMb} MB over the process tree (largest process ${result.peakSingleProcessRssMb} MB RSS), exit ${code}` +
     (over.length ? `; OVER LIMIT: ${over.join(', ')}` : '') +
-    '\n',
+    '\n' +
+    (peakParts.length ? `[measure] at the PSS peak, the largest processes: ${peakParts.map((p) => `${p.pssMb} MB ${p.command}`).join('; ')}\n` : ''),
 );
 if (values.json) process.stdout.write(`${JSON.stringify({ ...result, over })}\n`);
 process.exit(code !== 0 ? code : over.length ? 3 : 0);

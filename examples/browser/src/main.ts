@@ -1,12 +1,12 @@
 // npm run browser: build the page (Vite), export the data and a model beside
-// it, then serve it on localhost.
+// it, then serve it on localhost. Vite, TensorFlow and Playwright are imported
+// where a command needs them: `build` runs Vite in a child process first, and
+// this process stays small until the child has exited.
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { build, preview } from 'vite';
-import { selectBackend } from '@airbench-ts-example/backend';
-import { classifyInPage, openPage, pageState, trainInPage } from './drive';
-import { exportData, exportModel } from './export';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { parseOptions, type Options } from './options';
 import { viteConfig } from './vite';
 
@@ -26,6 +26,7 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`browser: ${out} holds no built page; run \`npm run browser -- build\` first (or start, which builds and serves).\n`);
     return 2;
   }
+  const { preview } = await import('vite');
   const server = await preview(viteConfig(out, options.command === 'measure' ? 0 : options.port));
   const url = server.resolvedUrls?.local[0] ?? `http://127.0.0.1:${options.port}/`;
   try {
@@ -40,6 +41,7 @@ export async function main(argv: string[]): Promise<number> {
 
 /** The page in headless Chromium: what a person would see, as numbers. */
 async function measure(url: string, options: Options, say: (line: string, json: object) => void): Promise<number> {
+  const { classifyInPage, openPage, pageState, trainInPage } = await import('./drive');
   const { browser, page } = await openPage(url);
   try {
     const opened = await pageState(page);
@@ -64,9 +66,19 @@ async function measure(url: string, options: Options, say: (line: string, json: 
   }
 }
 
+/** Vite's build of the page, in a child process (vite-build.ts) with this process's loader flags; its log goes to stderr. */
+async function buildInChild(out: string): Promise<void> {
+  const script = fileURLToPath(new URL('./vite-build.ts', import.meta.url));
+  const child = spawn(process.execPath, [...process.execArgv, script, out], { stdio: ['ignore', 2, 2] });
+  const code = await new Promise<number | null>((resolve, reject) => child.on('error', reject).on('close', resolve));
+  if (code !== 0) throw new Error(`browser: building the page with Vite failed (exit ${code}); its output is above.`);
+}
+
 async function buildPage(out: string, options: Options, say: (line: string, json: object) => void): Promise<void> {
   const started = performance.now();
-  await build(viteConfig(out));
+  await buildInChild(out);
+  const { exportData, exportModel } = await import('./export');
+  const { selectBackend } = await import('@airbench-ts-example/backend');
   const { manifest, test } = await exportData(out, { trainImages: options.trainImages, testImages: options.testImages, progress: !options.json, ...(options.dataDir ? { dataDir: options.dataDir } : {}) });
   let model = null;
   if (options.model !== undefined) {
