@@ -24,10 +24,7 @@ export async function runOne(config: AblationConfig, seeds: Seeds, backend: stri
 let data: Promise<{ train: ImageSplit; test: ImageSplit }> | undefined;
 
 async function runVgg(config: Extract<AblationConfig, { net: 'vgg11' }>, epochs: number, flip: ReturnType<typeof modeOf>, seed: number, backend: string, signal?: AbortSignal): Promise<RunOutput> {
-  data ??= loadCifar10({ progress: false }).then(({ train, test }) => {
-    const keep = (split: ImageSplit, count: number) => ({ images: split.images.slice(0, count * 3072), labels: split.labels.slice(0, count), length: count });
-    return { train: keep(train, config.trainSubset), test: keep(test, config.testSubset) };
-  });
+  data ??= loadCifar10({ progress: false, subset: { train: config.trainSubset, test: config.testSubset } });
   const { train, test } = await data;
   const model = vgg11({ width: config.vggWidth, epochs });
   const started = performance.now();

@@ -3,7 +3,7 @@
  * verified against the official checksums, and airbench's data loader (docs/papers.md §1.1).
  */
 export { loadCifar10, loadCifar100 } from './load';
-export type { Cifar10, Cifar100, Cifar100Split } from './load';
+export type { Cifar10, Cifar100, Cifar100Split, LoadOptions } from './load';
 export { fetchCifar10, fetchCifar100 } from './fetch';
 export type { DatasetLocation, DownloadSource, FetchOptions } from './fetch';
 export { readCifarBinary } from './binary-format';

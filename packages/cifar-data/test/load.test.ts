@@ -80,3 +80,28 @@ describe('loadCifar10 on the real dataset', () => {
     }
   });
 });
+
+describe('loading a subset', () => {
+  it('decodes only the first images of each split, the same bytes as the full load, across a file boundary', async () => {
+    // 10,001 training images: all of data_batch_1 and the first record of data_batch_2.
+    const small = await loadCifar10({ dataDir: dir, subset: { train: 10_001, test: 100 } });
+    expect([small.train.length, small.test.length]).toEqual([10_001, 100]);
+    expect(small.train.images.length).toBe(10_001 * 3072);
+    expect(Buffer.compare(small.train.images, data.train.images.subarray(0, 10_001 * 3072))).toBe(0);
+    expect(Buffer.compare(small.train.labels, data.train.labels.subarray(0, 10_001))).toBe(0);
+    expect(Buffer.compare(small.test.images, data.test.images.subarray(0, 100 * 3072))).toBe(0);
+    expect(small.location).toEqual(data.location);
+  });
+
+  it('keeps a split whole when only the other is cut', async () => {
+    const small = await loadCifar10({ dataDir: dir, subset: { train: 1 } });
+    expect([small.train.length, small.test.length]).toEqual([1, 10_000]);
+    expect(small.train.labels[0]).toBe(6);
+  });
+
+  it.each([0, 50_001, 1.5, Number.NaN])('refuses subset.train = %s before looking for the files, naming it', async (n) => {
+    const error = await loadCifar10({ dataDir: join(dir, 'no-such-dir'), subset: { train: n } }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ name: 'InvalidArgumentError', argument: 'subset' });
+    expect((error as Error).message).toMatch(/'subset\.train' must be a whole number of images from 1 to 50000/);
+  });
+});
