@@ -11,9 +11,9 @@ export interface Data {
 }
 
 export async function loadData(trainSubset: number | undefined, testSubset: number | undefined, progress: boolean): Promise<Data> {
-  const { train, test } = await loadCifar10({ progress });
-  const keep = (split: ImageSplit, count = split.length) => (count >= split.length ? split : { images: split.images.subarray(0, count * 3072), labels: split.labels.subarray(0, count), length: count });
-  return { train: keep(train, trainSubset), test: keep(test, testSubset) };
+  const subset = { ...(trainSubset !== undefined ? { train: trainSubset } : {}), ...(testSubset !== undefined ? { test: testSubset } : {}) };
+  const { train, test } = await loadCifar10({ progress, subset });
+  return { train, test };
 }
 
 /**
