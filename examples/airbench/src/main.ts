@@ -40,7 +40,8 @@ export async function main(argv: string[]): Promise<number> {
   }
   const backend = await selectBackend({ ...(options.backend ? { backend: options.backend } : {}) });
   const precision = resolvePrecision(options.precision, backend);
-  const fetchOptions = { ...(options.dataDir ? { dataDir: options.dataDir } : {}), progress: !options.json };
+  // Only the training images a --train-subset run uses are decoded; the test split stays whole (its size keys the record).
+  const fetchOptions = { ...(options.dataDir ? { dataDir: options.dataDir } : {}), progress: !options.json, ...(options.trainSubset !== undefined ? { subset: { train: options.trainSubset } } : {}) };
   // CIFAR-100 is normalised with its own channel statistics; everything else is as for CIFAR-10.
   const data: { train: ImageSplit; test: ImageSplit } = options.dataset === 'cifar100' ? await loadCifar100(fetchOptions) : await loadCifar10(fetchOptions);
   const stats = options.dataset === 'cifar100' ? { mean: CIFAR100_MEAN, std: CIFAR100_STD } : {};
