@@ -49,6 +49,7 @@ export function airbench94(options: { width: number; norm: NormKind; epochs: num
             try {
               resumeFrom = await decodeTrainingState(saved, 'the endpoint checkpoint');
               checkResumable(resumeFrom, run, seed, loader.length, totalSteps(run, loader.length));
+              checkpoint.onResume?.(resumeFrom.step, totalSteps(run, loader.length));
             } catch (error) {
               if (!AirbenchError.isInstance(error)) throw error;
               checkpoint.onWarning?.(`${error.message} Training from the start.`);

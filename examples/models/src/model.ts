@@ -52,6 +52,8 @@ export interface EndpointCheckpoint {
   everySteps: number;
   /** Told why a stored state was not used (damaged, another training's): the training then starts over. */
   onWarning?: (message: string) => void;
+  /** Told that a stored state is used: the training continues after `step` of `total` steps. */
+  onResume?: (step: number, total: number) => void;
 }
 
 export interface ExampleModel extends RepairModel {

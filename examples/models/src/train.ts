@@ -78,6 +78,7 @@ async function sgd(
     // A stored state of this training: its weights, the optimiser's accumulators and its place; the loader's
     // batches are a function of (seed, epoch), so skipping the batches done gives the rest of the same run.
     const resumed = checkpoint ? await loadState(checkpoint, weights, optimizer) : null;
+    if (resumed) checkpoint!.onResume?.(resumed.step, total);
     let step = resumed?.step ?? 0;
     let epoch = resumed?.epoch ?? 0;
     let batch = 0;

@@ -57,6 +57,7 @@ export function endpointCheckpoint(dir: string, name: string, key: string): Endp
       renameSync(`${path}.tmp`, path);
     },
     onWarning: (message) => process.stderr.write(`repair: ${message}\n`),
+    onResume: (step, total) => process.stderr.write(`repair: ${name}: resuming after step ${step} of ${total} from ${path}\n`),
     remove: () => rmSync(path, { force: true }),
   };
 }

@@ -80,14 +80,17 @@ describe('an endpoint training stopped and started again', () => {
     const images = { images: train.images.subarray(0, 1000 * 3072), labels: train.labels.subarray(0, 1000), length: 1000 };
     const model = mlp({ width: 16, depth: 2, epochs: 2 }); // batch 500: 2 steps an epoch, 4 in all
     let steps: number[] = [];
+    let resumes: [number, number][] = [];
     const run = async (stored: Uint8Array | null, saved: Uint8Array[] = [], warnings: string[] = []) => {
       steps = [];
+      resumes = [];
       const weights = await trainEndpoint(model, 4, images, () => [], (step) => void steps.push(step), 'random', {
         key: 'mlp-16x2-seed4',
         everySteps: 3,
         load: async () => stored,
         save: async (bytes) => void saved.push(bytes),
         onWarning: (message) => void warnings.push(message),
+        onResume: (step, total) => void resumes.push([step, total]),
       });
       const values = Object.fromEntries(Object.entries(weights).map(([name, t]) => [name, Array.from(t.dataSync())]));
       tf.dispose(Object.values(weights));
@@ -99,11 +102,13 @@ describe('an endpoint training stopped and started again', () => {
     expect(steps).toEqual([1, 2, 3, 4]);
     expect(await run(states[0]!)).toEqual(uninterrupted);
     expect(steps).toEqual([4]); // only the step after the state was trained
+    expect(resumes).toEqual([[3, 4]]); // and the caller was told where it resumed
     const damaged = states[0]!.slice();
     damaged[damaged.length - 5]! ^= 0xff;
     const warnings: string[] = [];
     expect(await run(damaged, [], warnings)).toEqual(uninterrupted);
     expect(steps).toEqual([1, 2, 3, 4]);
+    expect(resumes).toEqual([]);
     expect(warnings[0]).toMatch(/the endpoint checkpoint: its tensors are damaged \(SHA-256 differs\); training from the start\./);
   });
 });
