@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, linkSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import type { EndpointCheckpoint } from '@airbench-ts-example/models';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 
 // Trained endpoints under `<out>/endpoints/`, keyed by everything that shapes
@@ -60,4 +61,78 @@ export function endpointCheckpoint(dir: string, name: string, key: string): Endp
     onResume: (step, total) => process.stderr.write(`repair: ${name}: resuming after step ${step} of ${total} from ${path}\n`),
     remove: () => rmSync(path, { force: true }),
   };
+}
+
+/** Who trains an endpoint: a process, on a host, since a boot of it (Linux's boot id, so a lock left before a restart is stale). */
+interface LockHolder {
+  pid: number;
+  host: string;
+  boot: string | null;
+}
+
+const bootId = (): string | null => {
+  try {
+    return readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+  } catch {
+    return null;
+  }
+};
+
+function running(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM'; // there, but another user's
+  }
+}
+
+/**
+ * One command at a time trains an endpoint: `<dir>/<name>.lock` names the
+ * training process (pid, host, boot). Taking it while another live process
+ * holds it is refused, naming that process; a lock whose process is gone
+ * (stopped with kill -9, or before a restart) is taken over, so the command
+ * resumes from the checkpoint. A pid, not a lock refreshed on a timer: a
+ * training step holds Node's event loop for seconds to minutes (ResNet20 ×4 on
+ * 2 cores: ~30 s), so no timer could keep such a lock fresh. Returns the release.
+ */
+export function lockEndpoint(dir: string, name: string): () => void {
+  mkdirSync(dir, { recursive: true });
+  const path = join(dir, `${name}.lock`);
+  const mine: LockHolder = { pid: process.pid, host: hostname(), boot: bootId() };
+  const text = JSON.stringify(mine);
+  // Written whole to a temporary file, then linked to its name: the link fails if a lock is there, and no process reads half a lock.
+  const temporary = `${path}.${process.pid}.tmp`;
+  writeFileSync(temporary, text);
+  try {
+    for (let attempt = 0; attempt < 2; attempt++) {
+      try {
+        linkSync(temporary, path);
+        return () => {
+          if (existsSync(path) && readFileSync(path, 'utf8') === text) rmSync(path, { force: true });
+        };
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      }
+      let holder: LockHolder | null = null;
+      try {
+        holder = JSON.parse(readFileSync(path, 'utf8')) as LockHolder;
+      } catch {
+        holder = null; // released in between, or not a lock of ours: looked at below
+      }
+      const gone =
+        holder === null ||
+        (holder.host === mine.host && (holder.pid === mine.pid || (holder.boot !== null && holder.boot !== mine.boot) || !running(holder.pid)));
+      if (!gone || attempt > 0) {
+        const who = holder ? `process ${holder.pid} on ${holder.host}` : 'another process';
+        throw new Error(
+          `endpoint ${name} is being trained by ${who} (lock ${path}). Wait for that command to finish: it saves the endpoint, which this command then reuses. If no such process runs, delete ${path}.`,
+        );
+      }
+      rmSync(path, { force: true }); // its process is gone: the checkpoint it left is resumed
+    }
+    throw new Error('unreachable');
+  } finally {
+    rmSync(temporary, { force: true });
+  }
 }

@@ -9,7 +9,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { selectBackend } from '@airbench-ts-example/backend';
 import { validateSpec } from '@airbench-ts/neuron-align';
-import { endpointCheckpoint, endpointKey, loadEndpoint, saveEndpoint } from './cache';
+import { endpointCheckpoint, endpointKey, loadEndpoint, lockEndpoint, saveEndpoint } from './cache';
 import { loadData, statisticsPasses } from './data';
 import { airbench94, mlp, resnet20, trainEndpoint, vgg11, type ExampleModel } from '@airbench-ts-example/models';
 import { parseOptions, type Options } from './options';
@@ -79,12 +79,21 @@ export async function main(argv: string[]): Promise<number> {
     if (weights) {
       process.stderr.write(`repair: endpoint ${'AB'[k]} (seed ${seed}) from ${join(dir, name)}.bin\n`);
     } else {
-      // The training keeps its state in <name>.ckpt every 50 steps: a stopped command resumes it when run again.
-      const checkpoint = endpointCheckpoint(dir, name, endpointKey({ ...settings, seed }));
-      weights = await trainEndpoint(model, seed, data.train, passes, (step, total) => progress.update(`train ${'AB'[k]} (seed ${seed})`, step, total), 'random', checkpoint);
-      progress.stop();
-      await saveEndpoint(dir, name, { ...settings, seed }, weights);
-      checkpoint.remove();
+      // One command trains an endpoint at a time (pairs from --seed 0 and --seed 1 share seed 1's).
+      const release = lockEndpoint(dir, name);
+      try {
+        weights = loadEndpoint(dir, name); // saved by a command that held the lock until now
+        if (!weights) {
+          // The training keeps its state in <name>.ckpt every 50 steps: a stopped command resumes it when run again.
+          const checkpoint = endpointCheckpoint(dir, name, endpointKey({ ...settings, seed }));
+          weights = await trainEndpoint(model, seed, data.train, passes, (step, total) => progress.update(`train ${'AB'[k]} (seed ${seed})`, step, total), 'random', checkpoint);
+          progress.stop();
+          await saveEndpoint(dir, name, { ...settings, seed }, weights);
+          checkpoint.remove();
+        }
+      } finally {
+        release();
+      }
     }
     endpoints.push(weights);
   }

@@ -1,12 +1,12 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadEndpoint, saveEndpoint } from '../src/cache';
+import { loadEndpoint, lockEndpoint, saveEndpoint } from '../src/cache';
 import { parseOptions } from '../src/options';
 import { barrierReductions } from '../src/study';
 import { captureStderr } from '@airbench-ts-example/cli';
@@ -121,5 +121,33 @@ describe('the endpoint cache', () => {
     expect(loadEndpoint(dir, 'e')).toBeNull();
     expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
     tf.dispose([...Object.values(weights), ...Object.values(back)]);
+  });
+});
+
+describe('the endpoint lock', () => {
+  it('refuses an endpoint another live process trains, naming it; takes it over once that process is killed with kill -9', async () => {
+    const dir = join(out, 'lock-test');
+    const cache = fileURLToPath(new URL('../src/cache.ts', import.meta.url));
+    // A real second process takes the lock, says so, and waits (as a training would, for hours).
+    const holder = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', `const { lockEndpoint } = await import(${JSON.stringify(cache)}); lockEndpoint(${JSON.stringify(dir)}, 'e'); console.log('locked'); setInterval(() => {}, 1000);`], { stdio: ['ignore', 'pipe', 'inherit'] });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        holder.stdout.on('data', (chunk) => String(chunk).includes('locked') && resolve());
+        holder.on('exit', (code) => reject(new Error(`the lock holder exited (${code})`)));
+      });
+      expect(() => lockEndpoint(dir, 'e')).toThrow(new RegExp(`endpoint e is being trained by process ${holder.pid} on .* \\(lock .*e\\.lock\\)\\. Wait for that command to finish`));
+      holder.kill('SIGKILL');
+      await new Promise((resolve) => holder.once('exit', resolve));
+    } finally {
+      holder.kill('SIGKILL');
+    }
+    // Its lock is still there, naming a process that is gone: taken over.
+    expect(JSON.parse(readFileSync(join(dir, 'e.lock'), 'utf8')).pid).toBe(holder.pid);
+    const release = lockEndpoint(dir, 'e');
+    expect(JSON.parse(readFileSync(join(dir, 'e.lock'), 'utf8')).pid).toBe(process.pid);
+    expect(() => lockEndpoint(dir, 'f')).not.toThrow(); // another endpoint's lock is another file
+    release();
+    expect(existsSync(join(dir, 'e.lock'))).toBe(false);
+    expect(readdirSync(dir).sort()).toEqual(['f.lock']);
   });
 });
