@@ -3,7 +3,6 @@
 // on models wired from cifar-data, derand-flip and airbench-net.
 //
 //   npm run repair -- --help
-import { SingleBar } from 'cli-progress';
 import * as tf from '@tensorflow/tfjs-core';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,6 +12,7 @@ import { endpointCheckpoint, endpointKey, loadEndpoint, lockEndpoint, saveEndpoi
 import { loadData, statisticsPasses } from './data';
 import { airbench94, mlp, resnet20, trainEndpoint, vgg11, type ExampleModel } from '@airbench-ts-example/models';
 import { parseOptions, type Options } from './options';
+import { progressReporter } from './progress';
 import { jsonLines, table, writeResults } from './report';
 import { study, type StudyResult } from './study';
 import { writeSummary } from './summary';
@@ -29,32 +29,6 @@ export function buildModel(options: Pick<Options, 'model' | 'norm' | 'width' | '
     case 'airbench94':
       return airbench94({ width, epochs, norm });
   }
-}
-
-/** A progress bar on a terminal (stderr), a line per phase otherwise. */
-function progressReporter(quiet: boolean) {
-  let bar: SingleBar | null = null;
-  let current = '';
-  return {
-    update(what: string, done: number, total: number) {
-      if (what !== current) {
-        bar?.stop();
-        current = what;
-        if (process.stderr.isTTY && !quiet) {
-          bar = new SingleBar({ format: `  ${what.padEnd(22)} [{bar}] {value}/{total} | {duration_formatted} | ETA {eta_formatted}`, stream: process.stderr, hideCursor: true, etaBuffer: 50 });
-          bar.start(total, done);
-        } else {
-          bar = null;
-          if (!quiet) process.stderr.write(`repair: ${what}\n`);
-        }
-      }
-      bar?.update(done);
-    },
-    stop() {
-      bar?.stop();
-      current = '';
-    },
-  };
 }
 
 export async function main(argv: string[]): Promise<number> {
