@@ -17,7 +17,7 @@ describe.runIf(built)('an airbench94 endpoint (airbench-net\'s own training)', (
 
   it('trains on 2,100 images (below the 5,000 whitening images) and resumes from its stored state to the same weights, bit for bit', async () => {
     const { train } = await loadCifar10({ subset: { train: 2100, test: 1 }, progress: false });
-    const model = airbench94({ width: 0.125, norm: 'batch', epochs: 2 }); // widths 8/32/32, batch 1024: 2 steps an epoch, 4 in all
+    const model = airbench94({ width: 0.0625, norm: 'batch', epochs: 2 }); // widths 4/16/16, batch 1024: 2 steps an epoch, 4 in all
     let steps: number[] = [];
     const run = async (stored: Uint8Array | null, saved: Uint8Array[] = [], resumes: [number, number][] = []) => {
       steps = [];
