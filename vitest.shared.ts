@@ -15,8 +15,9 @@ const conditions = process.env.TEST_DIST ? [] : ['@airbench-ts/source'];
  * of resident memory each, with their child processes): two heavy files side by
  * side took the suite to 3.6 GB, over its 3 GB budget. `npm test`
  * (scripts/test.mjs) runs two lanes, two vitest processes side by side, each
- * one file at a time: lane 1 the heavy projects, lane 2 the others and the
- * heavy ones that name `lane: 2` (the lighter trainings, for balance). In one
+ * one file at a time: lane 1 the heavy projects, lane 2 the others; a project
+ * that names its `lane` goes there instead (for balance: the lighter trainings
+ * in lane 2, the light run-variance in lane 1). In one
  * process (`npx vitest run`) heavy files run one at a time in a single fork.
  * That schedule is not `npm test`'s because vitest's forks pool runs the
  * single-fork chain only after every multi-fork file, and then alone on ~1.4 of
@@ -26,11 +27,14 @@ const conditions = process.env.TEST_DIST ? [] : ['@airbench-ts/source'];
  * backend (tfjs-node crashes in worker_threads: tensorflow/tfjs#2079, #8388;
  * their tests use the JS cpu backend and spawn child processes for the rest):
  * in one process they run in a worker thread beside the heavy chain.
+ *
+ * `tensors: false` for projects whose test processes never import tfjs (their
+ * child processes do, through tsx): nothing to pre-bundle for them.
  */
 export function projectConfig(
   name: string,
   test: UserWorkspaceConfig['test'] = {},
-  options: { data?: boolean; heavy?: boolean; threads?: boolean; lane?: 1 | 2 } = {},
+  options: { data?: boolean; heavy?: boolean; threads?: boolean; lane?: 1 | 2; tensors?: boolean } = {},
 ) {
   // `npm test` (scripts/test.mjs) runs the workspace as two vitest processes side by side, lanes 1 and 2, each one
   // file at a time, a project's files in one fork (--no-isolate). A project is in lane 1 when heavy, else lane 2,
@@ -52,7 +56,9 @@ export function projectConfig(
       // tfjs-core resolves to its ESM build (the `module` field), ~450 files Node cannot load as they are, which
       // vite-node would run one by one in every test file; pre-bundled once per project, collecting took a quarter
       // of the time (README: the suite's figures). tfjs-node stays external: Node loads it, and its CJS tfjs-core.
-      deps: { optimizer: { ssr: { enabled: true, include: ['@tensorflow/tfjs-core', '@tensorflow/tfjs-core/dist/register_all_gradients', '@tensorflow/tfjs-backend-cpu'] } } },
+      // A project outside this process's lane runs nothing here, and one without tensors imports no tfjs: neither
+      // bundles anything (on a new checkout both lanes bundled every project's copy before their first test).
+      deps: { optimizer: { ssr: { enabled: !outside && options.tensors !== false, include: ['@tensorflow/tfjs-core', '@tensorflow/tfjs-core/dist/register_all_gradients', '@tensorflow/tfjs-backend-cpu'] } } },
       globalSetup: outside
         ? []
         : [...(options.data ? [fileURLToPath(new URL('./vitest.data-setup.ts', import.meta.url))] : []), ...[test.globalSetup ?? []].flat()],

@@ -48,6 +48,15 @@ try {
 const threads = String(Math.max(1, Math.floor(availableParallelism() / 2)));
 const tensorflow = { TF_NUM_INTRAOP_THREADS: process.env.TF_NUM_INTRAOP_THREADS ?? threads, TF_NUM_INTEROP_THREADS: process.env.TF_NUM_INTEROP_THREADS ?? '1' };
 
+// esbuild (vite's, in each lane's vitest process, and tsx's, in every child process
+// a test starts) is a Go program: by default its heap may grow to twice what is
+// live, and it gives memory back only minutes later. Pre-bundling tfjs-core for
+// every project at a lane's start took vite's to 383 MB (both lanes: 300-340 MB
+// each beside the trainings at the suite's peak in CI, 2026-12-07, over its 3 GB).
+// A tighter collector, unless the caller chose: 235 MB, no slower (GOGC=25 with a
+// 128 MiB soft limit, measured on a 2-core AVX2 EPYC, lane 2 from a new checkout).
+const go = { GOGC: process.env.GOGC ?? '25', GOMEMLIMIT: process.env.GOMEMLIMIT ?? '128MiB' };
+
 // --no-isolate: a lane runs a project's files one after another in one fork
 // (still one fork per project), so TensorFlow, CIFAR-10 and the compiled modules
 // are loaded once per project, not once per file (airbench-net's ten files: 65 s
@@ -57,7 +66,7 @@ const children = ['1', '2'].map((lane) => {
   const child = spawn(process.execPath, [vitest, 'run', '--passWithNoTests', '--maxWorkers', '1', '--minWorkers', '1', '--no-isolate', ...args], {
     cwd: root,
     // Where the data was found, so that the lanes' data set-ups (vitest.data-setup.ts) do not verify it again.
-    env: { ...process.env, ...tensorflow, AIRBENCH_TEST_LANE: lane, AIRBENCH_TEST_DATA: located },
+    env: { ...process.env, ...tensorflow, ...go, AIRBENCH_TEST_LANE: lane, AIRBENCH_TEST_DATA: located },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   for (const [stream, out] of [[child.stdout, process.stdout], [child.stderr, process.stderr]]) {

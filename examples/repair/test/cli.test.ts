@@ -54,9 +54,9 @@ describe('the relative barrier reduction', () => {
 // training images), an MLP of 6 × 64 trained for 4 epochs, aligned, interpolated, repaired.
 describe('a tiny MLP end to end', () => {
   const args = ['--model', 'mlp', '--depth', '6', '--width', '64', '--epochs', '4', '--train-subset', '5000', '--test-subset', '1000', '--stat-images', '1000', '--alphas', '3', '--align', 'activations,weights', '--out', out, '--json'];
-  const run = () => {
+  const run = (extra: string[] = []) => {
     const started = performance.now();
-    const result = spawnSync(process.execPath, ['--import', 'tsx', '--conditions=@airbench-ts/source', cli, ...args], { encoding: 'utf8', env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '2' } });
+    const result = spawnSync(process.execPath, ['--import', 'tsx', '--conditions=@airbench-ts/source', cli, ...args, ...extra], { encoding: 'utf8', env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '2' } });
     return { ...result, seconds: (performance.now() - started) / 1000 };
   };
   let first: ReturnType<typeof run>;
@@ -89,11 +89,12 @@ describe('a tiny MLP end to end', () => {
   });
 
   it('reuses the cached endpoints when the same command runs again: no training, the same numbers', () => {
-    const again = run();
+    // One alignment this time (the endpoints are what is reused; a study is seconds of the suite's budget).
+    const again = run(['--align', 'activations']);
     expect(again.status, again.stderr).toBe(0);
     expect(again.stderr).toMatch(/endpoint A \(seed 0\) from /);
     expect(again.stderr).not.toMatch(/train A/);
-    expect(again.stdout).toBe(first.stdout);
+    expect(again.stdout.trim().split('\n')).toEqual(first.stdout.trim().split('\n').slice(0, 5));
   });
 
   it('summarises the pairs of --out: the same seed twice is one pair per alignment, with the run\'s own reduction', () => {
