@@ -1,6 +1,6 @@
 import type { AirbenchConfig } from './config';
 import { AirbenchError, InvalidArgumentError } from './errors';
-import type { EpochRecord } from './train';
+import type { EpochRecord } from './epoch-record';
 
 // ---------------------------------------------------------------------------
 // A training's state, to stop and resume it bit for bit

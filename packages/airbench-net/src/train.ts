@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { parameterGroup, validateConfig, type AirbenchConfig } from './config';
 import type { TrainData } from './data';
 import { checkResumable, TRAINING_STATE_FORMAT, type TrainingState } from './checkpoint';
+import type { EpochRecord } from './epoch-record';
 import { AirbenchError, InvalidArgumentError } from './errors';
 import { evaluate } from './evaluate';
 import { Lookahead } from './lookahead';
@@ -16,20 +17,6 @@ import { yieldToEventLoop } from './yield';
 // ---------------------------------------------------------------------------
 // Training (docs/papers.md §1.3)
 // ---------------------------------------------------------------------------
-
-export interface EpochRecord {
-  epoch: number;
-  /** Smoothed cross-entropy per image of the epoch's last batch (airbench's print). */
-  trainLoss: number;
-  /** Accuracy on the epoch's last batch. */
-  trainAcc: number;
-  /** Accuracy on `data.test` without TTA, or null without test data. Not timed. */
-  valAcc: number | null;
-  /** Steps completed so far. */
-  steps: number;
-  /** Timed seconds so far: whitening init + training steps (per-epoch evaluation excluded). */
-  seconds: number;
-}
 
 export interface StepInfo {
   step: number;
