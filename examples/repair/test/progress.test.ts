@@ -23,4 +23,19 @@ describe('progress off a terminal', () => {
     expect(lines.slice(9).map((l) => /: (\d)\/5 /.exec(l)?.[1])).toEqual(['2', '3', '4', '5']); // 1/5 is where the phase started
     expect(captureStderr(() => progressReporter(true).update('train A (seed 0)', 476, 476)).text).toBe('');
   });
+
+  it('also writes a line every 10 minutes within a tenth, with the ETA from the rate so far', () => {
+    let clock = 0;
+    const { text } = captureStderr(() => {
+      const progress = progressReporter(false, { now: () => clock });
+      for (let step = 1; step <= 100; step++) {
+        clock += 240_000; // 4 minutes a step: a tenth of 1,000 steps would take 6 h 40 min
+        progress.update('train A (seed 0)', step, 1000);
+      }
+    });
+    const lines = text.trim().split('\n').slice(1);
+    // The phase starts at step 1; then steps 4, 7, 10 … (12 minutes apart, the first ≥ 10), up to step 100 (the first tenth).
+    expect(lines.map((l) => Number(/: (\d+)\/1000 /.exec(l)?.[1]))).toEqual(Array.from({ length: 33 }, (_, k) => 4 + 3 * k));
+    expect(lines[0]).toBe('repair: train A (seed 0): 4/1000 (0%), 12 min 0 s, ETA 3984 min 0 s');
+  });
 });
