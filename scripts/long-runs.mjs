@@ -16,6 +16,7 @@ import { createWriteStream, existsSync, mkdirSync, readFileSync, rmSync, writeFi
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { isAlive } from './lib/process.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const repair = (args) => ['npm', 'run', 'repair', '--', ...args, '--align', 'activations,weights', '--out', 'results/repair-converged'];
@@ -98,21 +99,13 @@ mkdirSync(logs, { recursive: true });
 // One queue at a time: two would train side by side (each job refuses only the endpoint the other is training).
 const pidFile = join(logs, 'queue.pid');
 const holder = Number(existsSync(pidFile) ? readFileSync(pidFile, 'utf8') : NaN);
-if (Number.isInteger(holder) && holder !== process.pid && alive(holder)) {
+if (Number.isInteger(holder) && holder !== process.pid && isAlive(holder)) {
   process.stderr.write(`long-runs: a queue already runs as process ${holder} (${pidFile}); stop it first (kill ${holder}: its job stops as after Ctrl-C and resumes next time)\n`);
   process.exit(2);
 }
 writeFileSync(pidFile, String(process.pid));
 process.on('exit', () => rmSync(pidFile, { force: true }));
 
-function alive(pid) {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return error.code === 'EPERM';
-  }
-}
 let stopping = false;
 let current = null;
 for (const signal of ['SIGINT', 'SIGTERM']) {

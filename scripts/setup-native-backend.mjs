@@ -31,6 +31,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { buildNativeOps } from './lib/native-ops.mjs';
 import { downloadWheel, ensureVenv, extractFromWheel, findPip, run } from './lib/python.mjs';
+import { isAlive } from './lib/process.mjs';
 
 /** The newest TensorFlow whose wheel builds and passes the checks here; bump deliberately. */
 export const TENSORFLOW_VERSION = '2.21.0';
@@ -171,14 +172,6 @@ async function acquireLock(quiet) {
   }
 }
 
-function isAlive(pid) {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return error.code === 'EPERM';
-  }
-}
 
 /** Which steps a run with these flags takes, in order: what --plan prints. */
 function planSteps(values) {
