@@ -78,6 +78,49 @@ const bootId = (): string | null => {
   }
 };
 
+function readLock(path: string): string | null {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return null; // released in between
+  }
+}
+
+function parseHolder(text: string): LockHolder | null {
+  try {
+    const holder = JSON.parse(text) as Partial<LockHolder>;
+    return typeof holder.pid === 'number' && typeof holder.host === 'string' ? { pid: holder.pid, host: holder.host, boot: holder.boot ?? null } : null;
+  } catch {
+    return null; // not a lock of ours
+  }
+}
+
+/**
+ * Removes the lock at `path` if it still reads `seen` (null: absent), deciding under `<path>.break`, a second lock
+ * taken with the same atomic link: a read and a removal by two processes cannot interleave. Returns whether the lock
+ * is gone. A `.break` left by a process that died within those microseconds is removed after a second.
+ */
+export function removeIfUnchanged(path: string, seen: string | null, temporary: string): boolean {
+  const breaker = `${path}.break`;
+  for (let waited = 0; ; waited += 20) {
+    try {
+      linkSync(temporary, breaker);
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      if (waited >= 1000) rmSync(breaker, { force: true });
+      else Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
+    }
+  }
+  try {
+    if (readLock(path) !== seen) return false;
+    rmSync(path, { force: true });
+    return true;
+  } finally {
+    rmSync(breaker, { force: true });
+  }
+}
+
 function running(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -114,22 +157,19 @@ export function lockEndpoint(dir: string, name: string): () => void {
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       }
-      let holder: LockHolder | null = null;
-      try {
-        holder = JSON.parse(readFileSync(path, 'utf8')) as LockHolder;
-      } catch {
-        holder = null; // released in between, or not a lock of ours: looked at below
-      }
+      const seen = readLock(path);
+      const holder = seen === null ? null : parseHolder(seen);
       const gone =
         holder === null ||
         (holder.host === mine.host && (holder.pid === mine.pid || (holder.boot !== null && holder.boot !== mine.boot) || !running(holder.pid)));
-      if (!gone || attempt > 0) {
-        const who = holder ? `process ${holder.pid} on ${holder.host}` : 'another process';
-        throw new Error(
-          `endpoint ${name} is being trained by ${who} (lock ${path}). Wait for that command to finish: it saves the endpoint, which this command then reuses. If no such process runs, delete ${path}.`,
-        );
-      }
-      rmSync(path, { force: true }); // its process is gone: the checkpoint it left is resumed
+      // Its process is gone: the checkpoint it left is resumed. Removed only if it is still the lock read above, so
+      // that of two commands taking over the same stale lock, the second does not remove the first's new one.
+      if (gone && attempt === 0 && removeIfUnchanged(path, seen, temporary)) continue;
+      const now = parseHolder(readLock(path) ?? '') ?? holder; // the one that took it over in between, if any
+      const who = now ? `process ${now.pid} on ${now.host}` : 'another process';
+      throw new Error(
+        `endpoint ${name} is being trained by ${who} (lock ${path}). Wait for that command to finish: it saves the endpoint, which this command then reuses. If no such process runs, delete ${path}.`,
+      );
     }
     throw new Error('unreachable');
   } finally {

@@ -1,12 +1,12 @@
 import { spawn, spawnSync } from 'node:child_process';
 import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadEndpoint, lockEndpoint, saveEndpoint } from '../src/cache';
+import { loadEndpoint, lockEndpoint, removeIfUnchanged, saveEndpoint } from '../src/cache';
 import { parseOptions } from '../src/options';
 import { barrierReductions } from '../src/study';
 import { captureStderr } from '@airbench-ts-example/cli';
@@ -150,5 +150,31 @@ describe('the endpoint lock', () => {
     release();
     expect(existsSync(join(dir, 'e.lock'))).toBe(false);
     expect(readdirSync(dir).sort()).toEqual(['f.lock']);
+  });
+
+  it('of two commands taking over one stale lock, the second does not remove the first one\'s new lock', () => {
+    const dir = join(out, 'takeover-test');
+    const lock = join(dir, 'e.lock');
+    const me = join(dir, 'me.tmp');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(me, 'x');
+    // Both read the same stale lock (a dead pid); the first removes it and links its own.
+    const stale = JSON.stringify({ pid: 2 ** 22 + 1, host: 'h', boot: null });
+    writeFileSync(lock, stale);
+    expect(removeIfUnchanged(lock, stale, me)).toBe(true);
+    expect(existsSync(lock)).toBe(false);
+    const first = lockEndpoint(dir, 'e');
+    const fresh = readFileSync(lock, 'utf8');
+    // The second, deciding on what it read before, must leave the new lock alone; and no .break is left behind.
+    expect(removeIfUnchanged(lock, stale, me)).toBe(false);
+    expect(readFileSync(lock, 'utf8')).toBe(fresh);
+    expect(readdirSync(dir).sort()).toEqual(['e.lock', 'me.tmp']);
+    // A .break left by a process that died while deciding is taken over after a second.
+    writeFileSync(`${lock}.break`, 'x');
+    const started = performance.now();
+    expect(removeIfUnchanged(lock, fresh, me)).toBe(true);
+    expect(performance.now() - started).toBeGreaterThanOrEqual(900);
+    expect(readdirSync(dir).sort()).toEqual(['me.tmp']);
+    first();
   });
 });
