@@ -60,6 +60,7 @@ export function airbench94(options: { width: number; norm: NormKind; epochs: num
             seed,
             onStep: (info) => onStep(info.step + 1, info.totalSteps),
             ...(resumeFrom ? { resumeFrom } : {}),
+            ...(checkpoint?.signal ? { signal: checkpoint.signal } : {}),
             ...(checkpoint ? { checkpoint: { everySteps: checkpoint.everySteps, save: async (state: TrainingState) => checkpoint.save(await encodeTrainingState(state)) } } : {}),
           });
           return { ...model.params, ...model.buffers };

@@ -54,6 +54,8 @@ export interface EndpointCheckpoint {
   onWarning?: (message: string) => void;
   /** Told that a stored state is used: the training continues after `step` of `total` steps. */
   onResume?: (step: number, total: number) => void;
+  /** Once aborted (Ctrl-C), the training saves its state after the step in progress and rejects with the reason. */
+  signal?: AbortSignal;
 }
 
 export interface ExampleModel extends RepairModel {

@@ -112,7 +112,11 @@ async function sgd(
         loss.dispose();
         onStep(step, total);
         if (checkpoint && step % checkpoint.everySteps === 0 && step < total) await save();
-        await new Promise((resolve) => setImmediate(resolve));
+        await new Promise((resolve) => setImmediate(resolve)); // where a signal handler (Ctrl-C) runs
+        if (checkpoint?.signal?.aborted && step < total) {
+          if (step % checkpoint.everySteps !== 0) await save(); // a stop loses no step
+          throw checkpoint.signal.reason ?? new Error(`${model.label}: training stopped`);
+        }
       }
     }
   } finally {

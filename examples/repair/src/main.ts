@@ -31,6 +31,13 @@ export function buildModel(options: Pick<Options, 'model' | 'norm' | 'width' | '
   }
 }
 
+/** Why an endpoint's training stopped: a signal (its state was saved first). */
+class StopSignal extends Error {
+  constructor(readonly signal: NodeJS.Signals) {
+    super(`stopped by ${signal}`);
+  }
+}
+
 export async function main(argv: string[]): Promise<number> {
   const parsed = parseOptions(argv);
   if ('exit' in parsed) return parsed.exit;
@@ -58,9 +65,22 @@ export async function main(argv: string[]): Promise<number> {
       try {
         weights = loadEndpoint(dir, name); // saved by a command that held the lock until now
         if (!weights) {
-          // The training keeps its state in <name>.ckpt every 50 steps: a stopped command resumes it when run again.
-          const checkpoint = endpointCheckpoint(dir, name, endpointKey({ ...settings, seed }));
-          weights = await trainEndpoint(model, seed, data.train, passes, (step, total) => progress.update(`train ${'AB'[k]} (seed ${seed})`, step, total), 'random', checkpoint);
+          // The training keeps its state in <name>.ckpt every 50 steps, and after the step in progress on Ctrl-C or
+          // a kill (SIGTERM): a stopped command resumes it when run again. A second Ctrl-C stops at once.
+          const stop = new AbortController();
+          const onSignal = (signal: NodeJS.Signals) => stop.abort(new StopSignal(signal));
+          process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
+          const checkpoint = { ...endpointCheckpoint(dir, name, endpointKey({ ...settings, seed })), signal: stop.signal };
+          try {
+            weights = await trainEndpoint(model, seed, data.train, passes, (step, total) => progress.update(`train ${'AB'[k]} (seed ${seed})`, step, total), 'random', checkpoint);
+          } catch (error) {
+            if (!(error instanceof StopSignal)) throw error;
+            progress.stop();
+            process.stderr.write(`repair: stopped (${error.signal}); endpoint ${'AB'[k]}'s training is saved in ${join(dir, name)}.ckpt: the same command resumes it.\n`);
+            return error.signal === 'SIGINT' ? 130 : 143;
+          } finally {
+            process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
+          }
           progress.stop();
           await saveEndpoint(dir, name, { ...settings, seed }, weights);
           checkpoint.remove();

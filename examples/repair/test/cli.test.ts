@@ -125,6 +125,34 @@ describe('the endpoint cache', () => {
   });
 });
 
+describe('Ctrl-C during an endpoint\'s training', () => {
+  it('saves the training after the step in progress (exit 130); the same command resumes it from there and finishes', async () => {
+    const dir = join(out, 'interrupted');
+    // 16 steps of 500 images per endpoint: the first progress line comes as training starts, and Ctrl-C follows it.
+    const args = ['--model', 'mlp', '--depth', '2', '--width', '32', '--epochs', '4', '--train-subset', '2000', '--test-subset', '500', '--stat-images', '500', '--alphas', '3', '--out', dir];
+    const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=@airbench-ts/source', cli, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '2' } });
+    let output = '';
+    const code = await new Promise<number | null>((resolve) => {
+      child.stderr.on('data', (chunk: Buffer) => {
+        output += String(chunk);
+        if (output.includes('repair: train A (seed 0)') && !child.killed) child.kill('SIGINT');
+      });
+      child.stdout.on('data', (chunk: Buffer) => (output += String(chunk)));
+      child.on('close', resolve);
+    });
+    expect(code, output).toBe(130);
+    expect(output).toMatch(/repair: stopped \(SIGINT\); endpoint A's training is saved in .*seed0\.ckpt: the same command resumes it\./);
+    const endpoints = join(dir, 'endpoints');
+    expect(readdirSync(endpoints).filter((f) => !f.endsWith('.ckpt'))).toEqual([]); // no endpoint, no lock left
+    const again = spawnSync(process.execPath, ['--import', 'tsx', '--conditions=@airbench-ts/source', cli, ...args, '--json'], { encoding: 'utf8', env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '2' } });
+    expect(again.status, again.stderr).toBe(0);
+    const [, step] = /resuming after step (\d+) of 16 from .*seed0\.ckpt/.exec(again.stderr) ?? [];
+    expect(Number(step)).toBeGreaterThanOrEqual(1);
+    expect(Number(step)).toBeLessThan(16);
+    expect(readdirSync(endpoints).filter((f) => f.endsWith('.ckpt') || f.endsWith('.lock'))).toEqual([]);
+  });
+});
+
 describe('the endpoint lock', () => {
   it('refuses an endpoint another live process trains, naming it; takes it over once that process is killed with kill -9', async () => {
     const dir = join(out, 'lock-test');

@@ -31,7 +31,10 @@ export interface TrainOptions {
   /** After each epoch, with the model as it stands (read it, do not dispose it). */
   onEpoch?: (record: EpochRecord, model: AirbenchModel) => void;
   onStep?: (info: StepInfo) => void;
-  /** Aborting stops training between steps; the partial model is freed and the promise rejects. */
+  /**
+   * Aborting stops training between steps; the partial model is freed and the promise rejects. With `checkpoint`,
+   * the state after the last step done is saved first, so the training resumes from where it stopped.
+   */
   signal?: AbortSignal;
   /** Continue a training from a state `checkpoint.save` received (same config, seed and data): bit-identical to never stopping. */
   resumeFrom?: TrainingState;
@@ -122,6 +125,11 @@ export async function train(config: AirbenchConfig, data: TrainData, options: Tr
         }
         if (options.signal?.aborted) {
           tf.dispose([inputs, labels, ...last]);
+          // With checkpoints, a stop loses no step: the state after the last batch done, as a mid-epoch state.
+          if (options.checkpoint && step > (resume?.step ?? 0)) {
+            trainingSeconds += (performance.now() - epochStart) / 1000;
+            await save(epoch, batch - 1);
+          }
           throw options.signal.reason ?? new AirbenchError('training was aborted');
         }
         const multiplier = lrMultiplier(step, steps, config.schedule);

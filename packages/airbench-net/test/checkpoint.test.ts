@@ -96,6 +96,34 @@ describe.each(['fp32', 'bf16'] as Precision[])('checkpoints (%s): a resumed trai
   });
 });
 
+describe('stopping (an aborted signal) with checkpoints', () => {
+  it('saves the state after the last step done, and resumed from it the training equals one that never stopped', async () => {
+    const before = tf.memory().numTensors;
+    const short = makeConfig(config, { epochs: 2 }); // 8 steps
+    const plain = await train(short, data(), { seed: 3 });
+    const expected = await weightBytes(plain.model);
+    disposeModel(plain.model);
+
+    // Stopped while step 5 runs (epoch 1, batch 2), with no periodic state due before the end.
+    const controller = new AbortController();
+    const states: Uint8Array[] = [];
+    const stopped = train(short, data(), {
+      seed: 3,
+      signal: controller.signal,
+      onStep: (info) => info.step === 5 && controller.abort(new Error('stopped by the test')),
+      checkpoint: { everySteps: 1000, save: async (state) => void states.push(await encodeTrainingState(state)) },
+    });
+    await expect(stopped).rejects.toThrow('stopped by the test');
+    expect(states).toHaveLength(1);
+    const state = await decodeTrainingState(states[0]!);
+    expect({ step: state.step, epoch: state.epoch, batch: state.batch }).toEqual({ step: 6, epoch: 1, batch: 2 });
+    const resumed = await train(short, data(), { seed: 3, resumeFrom: state });
+    expect(differing(await weightBytes(resumed.model), expected)).toEqual([]);
+    disposeModel(resumed.model);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});
+
 describe('training states as bytes', () => {
   let bytes: Uint8Array;
   let state: TrainingState;
