@@ -12,7 +12,7 @@
 // Each job's output goes to results/long-runs/<job>.log (not committed). Commit the stores, endpoints and
 // checkpoints as they grow (results/README.md: "Long runs").
 import { spawn } from 'node:child_process';
-import { createWriteStream, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createWriteStream, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -97,13 +97,27 @@ if (values.list) {
 const logs = join(root, 'results', 'long-runs');
 mkdirSync(logs, { recursive: true });
 // One queue at a time: two would train side by side (each job refuses only the endpoint the other is training).
+// The pid with the boot it ran in: after a restart the same pid may be another program's.
 const pidFile = join(logs, 'queue.pid');
-const holder = Number(existsSync(pidFile) ? readFileSync(pidFile, 'utf8') : NaN);
-if (Number.isInteger(holder) && holder !== process.pid && isAlive(holder)) {
-  process.stderr.write(`long-runs: a queue already runs as process ${holder} (${pidFile}); stop it first (kill ${holder}: its job stops as after Ctrl-C and resumes next time)\n`);
+const boot = (() => {
+  try {
+    return readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+  } catch {
+    return null;
+  }
+})();
+const holder = (() => {
+  try {
+    return JSON.parse(readFileSync(pidFile, 'utf8'));
+  } catch {
+    return null; // none, or not ours
+  }
+})();
+if (holder && Number.isInteger(holder.pid) && holder.pid !== process.pid && holder.boot === boot && isAlive(holder.pid)) {
+  process.stderr.write(`long-runs: a queue already runs as process ${holder.pid} (${pidFile}); stop it first (kill ${holder.pid}: its job stops as after Ctrl-C and resumes next time)\n`);
   process.exit(2);
 }
-writeFileSync(pidFile, String(process.pid));
+writeFileSync(pidFile, JSON.stringify({ pid: process.pid, boot }));
 process.on('exit', () => rmSync(pidFile, { force: true }));
 
 let stopping = false;
