@@ -125,7 +125,15 @@ let current = null;
 for (const signal of ['SIGINT', 'SIGTERM']) {
   process.on(signal, () => {
     stopping = true;
-    current?.kill(signal); // the job stops as after Ctrl-C: what it finished is kept, the rest resumes next time
+    // To the job's whole process group (npm, tsx, the training), as a terminal's Ctrl-C would: the training saves
+    // where it is and stops; what it finished is kept, the rest resumes next time.
+    if (current?.pid) {
+      try {
+        process.kill(-current.pid, signal);
+      } catch {
+        // already gone
+      }
+    }
   });
 }
 

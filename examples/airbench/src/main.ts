@@ -13,6 +13,7 @@ import { disposeModel, evaluate, makeConfig, serializeModel, train, type Airbenc
 import { saveModel } from '@airbench-ts/airbench-net/node';
 import { emulatedBf16Reason, hasNativeBf16, selectBackend, type BackendInfo } from '@airbench-ts-example/backend';
 import { airbenchLoader } from '@airbench-ts-example/harness';
+import { onStopSignal, stopExitCode, type StopSignal } from '@airbench-ts-example/cli';
 import { parseOptions, type Options } from './options';
 import { CheckpointDir } from './checkpoints';
 import { printSummary, printTableHeader, printTableRow, RunProgress } from './report';
@@ -79,8 +80,11 @@ export async function main(argv: string[]): Promise<number> {
   printTableHeader(table);
 
   const controller = new AbortController();
-  const onSignal = () => controller.abort(new Error('interrupted; completed runs are kept in --out and skipped, and the run in progress resumes from its checkpoint, when you run the same command again'));
-  process.once('SIGINT', onSignal);
+  let stoppedBy: StopSignal = 'SIGINT';
+  const removeStopHandlers = onStopSignal((signal) => {
+    stoppedBy = signal;
+    controller.abort(new Error('interrupted; completed runs are kept in --out and skipped, and the run in progress resumes from its checkpoint, when you run the same command again'));
+  });
   try {
     for (let run = 0; run < options.runs; run++) {
       const seed = options.seed + run;
@@ -166,9 +170,9 @@ export async function main(argv: string[]): Promise<number> {
     if (!controller.signal.aborted) throw error;
     // Ctrl-C: the run in progress is not recorded; its checkpoints stay, the finished runs are in --out.
     process.stderr.write(`airbench: ${(controller.signal.reason as Error).message}\n`);
-    return 130;
+    return stopExitCode(stoppedBy);
   } finally {
-    process.off('SIGINT', onSignal);
+    removeStopHandlers();
     whitening.dispose();
   }
   printSummary(table, records);

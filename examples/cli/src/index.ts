@@ -7,6 +7,7 @@
 // commander is pinned to 14: commander 15 needs Node 22, and this project
 // supports Node 20.
 import { Command, CommanderError, Option } from 'commander';
+export { onStopSignal, stopExitCode, type StopSignal } from './stop-signal';
 
 /** What a value parser throws: `reason` completes "<--flag> <reason>, not '<value>'." */
 export class RefusedValue extends Error {}

@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { selectBackend } from '@airbench-ts-example/backend';
+import { onStopSignal, stopExitCode, type StopSignal } from '@airbench-ts-example/cli';
 import { validateSpec } from '@airbench-ts/neuron-align';
 import { endpointCheckpoint, endpointKey, loadEndpoint, lockEndpoint, saveEndpoint } from './cache';
 import { loadData, statisticsPasses } from './data';
@@ -32,8 +33,8 @@ export function buildModel(options: Pick<Options, 'model' | 'norm' | 'width' | '
 }
 
 /** Why an endpoint's training stopped: a signal (its state was saved first). */
-class StopSignal extends Error {
-  constructor(readonly signal: NodeJS.Signals) {
+class Stopped extends Error {
+  constructor(readonly signal: StopSignal) {
     super(`stopped by ${signal}`);
   }
 }
@@ -68,18 +69,17 @@ export async function main(argv: string[]): Promise<number> {
           // The training keeps its state in <name>.ckpt every 50 steps, and after the step in progress on Ctrl-C or
           // a kill (SIGTERM): a stopped command resumes it when run again. A second Ctrl-C stops at once.
           const stop = new AbortController();
-          const onSignal = (signal: NodeJS.Signals) => stop.abort(new StopSignal(signal));
-          process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
+          const removeStopHandlers = onStopSignal((signal) => stop.abort(new Stopped(signal)));
           const checkpoint = { ...endpointCheckpoint(dir, name, endpointKey({ ...settings, seed })), signal: stop.signal };
           try {
             weights = await trainEndpoint(model, seed, data.train, passes, (step, total) => progress.update(`train ${'AB'[k]} (seed ${seed})`, step, total), 'random', checkpoint);
           } catch (error) {
-            if (!(error instanceof StopSignal)) throw error;
+            if (!(error instanceof Stopped)) throw error;
             progress.stop();
             process.stderr.write(`repair: stopped (${error.signal}); endpoint ${'AB'[k]}'s training is saved in ${join(dir, name)}.ckpt: the same command resumes it.\n`);
-            return error.signal === 'SIGINT' ? 130 : 143;
+            return stopExitCode(error.signal);
           } finally {
-            process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
+            removeStopHandlers();
           }
           progress.stop();
           await saveEndpoint(dir, name, { ...settings, seed }, weights);
