@@ -161,7 +161,8 @@ for (const { job, issue, command } of queue) {
   out.end();
   const record = { job, issue, exit: code, minutes: Math.round((Date.now() - started.getTime()) / 6000) / 10, log };
   if (code !== 0) failed.push(job);
-  process.stderr.write(`long-runs: ${job}: ${code === 0 ? 'done' : `exit ${code} (see its log; the queue goes on)`} after ${record.minutes} min\n`);
+  const outcome = code === 0 ? 'done' : stopping ? 'stopped; it resumes when the queue runs again' : `exit ${code} (see its log; the queue goes on)`;
+  process.stderr.write(`long-runs: ${job}: ${outcome} after ${record.minutes} min\n`);
   if (values.json) process.stdout.write(`${JSON.stringify(record)}\n`);
 }
 process.exit(failed.length > 0 ? 1 : 0);
