@@ -81,16 +81,17 @@ describe('an endpoint training stopped and started again', () => {
     const model = mlp({ width: 16, depth: 2, epochs: 2 }); // batch 500: 2 steps an epoch, 4 in all
     let steps: number[] = [];
     let resumes: [number, number][] = [];
-    const run = async (stored: Uint8Array | null, saved: Uint8Array[] = [], warnings: string[] = []) => {
+    const run = async (stored: Uint8Array | null, saved: Uint8Array[] = [], warnings: string[] = [], signal?: AbortSignal, onStep?: (step: number) => void) => {
       steps = [];
       resumes = [];
-      const weights = await trainEndpoint(model, 4, images, () => [], (step) => void steps.push(step), 'random', {
+      const weights = await trainEndpoint(model, 4, images, () => [], (step) => (steps.push(step), onStep?.(step)), 'random', {
         key: 'mlp-16x2-seed4',
         everySteps: 3,
         load: async () => stored,
         save: async (bytes) => void saved.push(bytes),
         onWarning: (message) => void warnings.push(message),
         onResume: (step, total) => void resumes.push([step, total]),
+        ...(signal ? { signal } : {}),
       });
       const values = Object.fromEntries(Object.entries(weights).map(([name, t]) => [name, Array.from(t.dataSync())]));
       tf.dispose(Object.values(weights));
@@ -110,6 +111,16 @@ describe('an endpoint training stopped and started again', () => {
     expect(steps).toEqual([1, 2, 3, 4]);
     expect(resumes).toEqual([]);
     expect(warnings[0]).toMatch(/the endpoint checkpoint: its tensors are damaged \(SHA-256 differs\); training from the start\./);
+
+    // Stopped (the CLI aborts on Ctrl-C) while step 2 runs: the state after step 2 is saved, then the training rejects.
+    const stop = new AbortController();
+    const atStop: Uint8Array[] = [];
+    await expect(run(null, atStop, [], stop.signal, (step) => step === 2 && stop.abort(new Error('stopped')))).rejects.toThrow('stopped');
+    expect(steps).toEqual([1, 2]);
+    expect(atStop).toHaveLength(1);
+    expect(await run(atStop[0]!)).toEqual(uninterrupted);
+    expect(resumes).toEqual([[2, 4]]);
+    expect(steps).toEqual([3, 4]);
   });
 });
 
