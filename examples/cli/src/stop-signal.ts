@@ -16,7 +16,7 @@ export function onStopSignal(onStop: (signal: StopSignal) => void, graceMs = 200
       first = Date.now();
       onStop(signal as StopSignal);
     } else if (Date.now() - first >= graceMs) {
-      process.exit(128 + (constants.signals[signal] ?? 2));
+      process.exit(stopExitCode(signal as StopSignal));
     }
   };
   process.on('SIGINT', handler);

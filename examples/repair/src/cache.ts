@@ -158,7 +158,7 @@ export function lockEndpoint(dir: string, name: string): () => void {
         if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       }
       const seen = readLock(path);
-      const holder = seen === null ? null : parseHolder(seen);
+      const holder = parseHolder(seen ?? '');
       const gone =
         holder === null ||
         (holder.host === mine.host && (holder.pid === mine.pid || (holder.boot !== null && holder.boot !== mine.boot) || !running(holder.pid)));
