@@ -24,12 +24,13 @@ const repair = (args) => ['npm', 'run', 'repair', '--', ...args, '--align', 'act
 /** In the order they should run: the cheapest evidence for an open claim first. */
 const QUEUES = {
   fp32: [
+    // Issue 24, item 2: the training-length sweep one step further towards convergence (~2 h for 50 runs, which
+    // fits one sitting and completes the sweep; the repair pairs below need several sittings each).
+    { job: 'variance-e32', issue: 24, command: ['npm', 'run', 'variance', '--', 'run', '--epochs', '32', '--runs', '50'] },
     // Issue 25: ResNet20 ×1 BN, 3 pairs (the paper's 68%), ~3 h an endpoint on 2 AVX2 cores.
     { job: 'repair-resnet20-w1-bn-seed0', issue: 25, command: repair(['--model', 'resnet20', '--width', '1', '--epochs', '40', '--seed', '0']) },
     { job: 'repair-resnet20-w1-bn-seed2', issue: 25, command: repair(['--model', 'resnet20', '--width', '1', '--epochs', '40', '--seed', '2']) },
     { job: 'repair-resnet20-w1-bn-seed4', issue: 25, command: repair(['--model', 'resnet20', '--width', '1', '--epochs', '40', '--seed', '4']) },
-    // Issue 24, item 2: the training-length sweep one step further towards convergence (~2 h for 50 runs).
-    { job: 'variance-e32', issue: 24, command: ['npm', 'run', 'variance', '--', 'run', '--epochs', '32', '--runs', '50'] },
     // Issue 25: LayerNorm at ×1 (the paper's 43%), then BN at ×2 (its 88%, ~10 h an endpoint here).
     { job: 'repair-resnet20-w1-ln-seed0', issue: 25, command: repair(['--model', 'resnet20', '--norm', 'layer', '--width', '1', '--epochs', '40', '--seed', '0']) },
     { job: 'repair-resnet20-w2-bn-seed0', issue: 25, command: repair(['--model', 'resnet20', '--width', '2', '--epochs', '40', '--seed', '0']) },
