@@ -30,6 +30,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { buildNativeOps } from './lib/native-ops.mjs';
+import { buildSignalGuard } from './lib/signal-guard.mjs';
 import { downloadWheel, ensureVenv, extractFromWheel, findPip, run } from './lib/python.mjs';
 import { isAlive } from './lib/process.mjs';
 
@@ -199,10 +200,10 @@ function setUp(values, variant, started) {
     appendFileSync(log, `${line}\n`);
   };
   const finish = (backendOutcome) => {
-    const outcome = backendOutcome.ok ? { ...backendOutcome, nativeOps: nativeOps(values.variant, variant, backendOutcome, say, log) } : backendOutcome;
+    const outcome = backendOutcome.ok ? { ...backendOutcome, nativeOps: nativeOps(values.variant, variant, backendOutcome, say, log), signalGuard: signalGuard(say, log) } : backendOutcome;
     const result = { variant: values.variant, ...outcome, seconds: Math.round((Date.now() - started) / 100) / 10, log };
     if (values.json) process.stdout.write(`${JSON.stringify(result)}\n`);
-    else if (outcome.ok) say(`ready: ${variant.npmPackage} on TensorFlow ${outcome.tensorflow} (${outcome.source})${outcome.nativeOps ? `, native ops ${outcome.nativeOps.join(', ')}` : ''} in ${result.seconds} s`);
+    else if (outcome.ok) say(`ready: ${variant.npmPackage} on TensorFlow ${outcome.tensorflow} (${outcome.source})${outcome.nativeOps ? `, native ops ${outcome.nativeOps.join(', ')}` : ''}${outcome.signalGuard ? ', signal guard' : ''} in ${result.seconds} s`);
     else {
       say(`FAILED: ${outcome.reason}`);
       say(`The examples will fall back to the wasm or cpu backend (much slower). Log: ${log}`);
@@ -283,6 +284,13 @@ function nativeOps(name, variant, outcome, say, log) {
     return null;
   }
   return built.ops;
+}
+
+/** The signal guard (examples/backend/native/signal_guard.c) for any variant: true, or false with the reason said. */
+function signalGuard(say, log) {
+  const built = buildSignalGuard({ root, say, log });
+  if (!built.ok) say(`no signal guard (${built.reason}): a signal handled while TensorFlow computes can corrupt the heap (examples/backend/README.md)`);
+  return built.ok;
 }
 
 function buildFromWheel({ variant, name, packageDir, packageJson, bindingPath, say, log }) {

@@ -6,3 +6,5 @@ export type { NativeOpsState } from './native-ops';
 export type { CpuIsa, OneDnnState } from './cpu';
 export { backendOption } from './backend-option';
 export { EMULATED_BF16_SLOWDOWN, emulatedBf16Reason } from './emulated-bf16';
+export { guardSignals } from './signal-guard';
+export type { SignalGuardState } from './signal-guard';

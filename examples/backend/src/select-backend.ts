@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { cpuIsa, enableOneDnn, type CpuIsa, type OneDnnState } from './cpu';
 import { loadNativeOps, type NativeOpsState } from './native-ops';
+import { guardSignals, type SignalGuardState } from './signal-guard';
 
 const require = createRequire(import.meta.url);
 
@@ -32,6 +33,8 @@ export interface BackendInfo {
   onednn: OneDnnState | null;
   /** Our own TensorFlow ops (native/airbench_ops.cc), on the CPU native backend; null elsewhere. */
   nativeOps: NativeOpsState | null;
+  /** Signals kept off TensorFlow's threads (native/signal_guard.c), for a native backend; null elsewhere. */
+  signalGuard: SignalGuardState | null;
   /** Why the choices before it were skipped. */
   skipped: { choice: string; reason: string }[];
 }
@@ -87,17 +90,19 @@ async function activate(choice: Exclude<BackendChoice, 'auto'>): Promise<Omit<Ba
     process.env.TF_CPP_MIN_LOG_LEVEL ??= '2'; // TensorFlow's C++ start-up chatter
     // Before TensorFlow loads: it reads TF_ENABLE_ONEDNN_OPTS once (see cpu.ts for why it is on by default here).
     const onednn = enableOneDnn();
+    // Before TensorFlow starts its threads, which inherit the mask (see signal-guard.ts for why).
+    const signalGuard = guardSignals();
     await import(npmPackage);
     if (!(await tf.setBackend('tensorflow'))) throw new Error(`${npmPackage} loaded but its backend did not initialise`);
     const loaded = (tf.backend() as unknown as { binding?: { TF_Version?: string } }).binding;
     // CPU kernels only: under tfjs-node-gpu they would copy each activation to the host and back.
     const nativeOps = choice === 'node' ? loadNativeOps() : null;
-    return { choice, name: 'tensorflow', tensorflowVersion: loaded?.TF_Version ?? null, native: true, cpu, onednn, nativeOps };
+    return { choice, name: 'tensorflow', tensorflowVersion: loaded?.TF_Version ?? null, native: true, cpu, onednn, nativeOps, signalGuard };
   }
   if (choice === 'wasm') await import('@tensorflow/tfjs-backend-wasm');
   else await import('@tensorflow/tfjs-backend-cpu');
   if (!(await tf.setBackend(choice))) throw new Error(`the ${choice} backend did not initialise`);
-  return { choice, name: choice, tensorflowVersion: null, native: false, cpu, onednn: null, nativeOps: null };
+  return { choice, name: choice, tensorflowVersion: null, native: false, cpu, onednn: null, nativeOps: null, signalGuard: null };
 }
 
 /** Where tfjs-node(-gpu) looks for its binding: lib/napi-v<highest N-API version>/tfjs_binding.node. */
@@ -123,7 +128,8 @@ function describe(info: BackendInfo): string {
     ? `; oneDNN ${info.onednn.enabled ? 'on' : 'off'}${info.onednn.setBy === 'user' ? ' (TF_ENABLE_ONEDNN_OPTS)' : ''}${info.onednn.cap ? `, capped at ${info.onednn.cap}` : ''}`
     : '';
   const ops = info.nativeOps ? `; native ops ${info.nativeOps.ops.length ? 'on' : `off: ${info.nativeOps.reason}`}` : '';
-  return `${info.name} (${packages[info.choice]} ${tf.version_core}${info.tensorflowVersion ? `, TensorFlow ${info.tensorflowVersion}` : ''}${onednn}${ops}; CPU ${info.cpu})`;
+  const guard = info.signalGuard ? `; signal guard ${info.signalGuard.signals.length ? 'on' : `off: ${info.signalGuard.reason}`}` : '';
+  return `${info.name} (${packages[info.choice]} ${tf.version_core}${info.tensorflowVersion ? `, TensorFlow ${info.tensorflowVersion}` : ''}${onednn}${ops}${guard}; CPU ${info.cpu})`;
 }
 
 function firstLine(error: unknown): string {

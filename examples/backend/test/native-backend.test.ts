@@ -30,7 +30,7 @@ describe('the native backend', () => {
     expect(tf.getBackend()).toBe('tensorflow');
     // oneDNN on unless the test run's environment chose (TensorFlow's wheel leaves it off on AVX2-only CPUs).
     const onednn = userOneDnn === undefined ? 'on' : '(on|off) \\(TF_ENABLE_ONEDNN_OPTS\\)';
-    expect(log[0]).toMatch(new RegExp(`^backend: tensorflow \\(@tensorflow/tfjs-node 4\\.22\\.0, TensorFlow 2\\.\\d+\\.\\d+; oneDNN ${onednn}[^;]*; native ops (on|off: [^;]+); CPU (AMX|AVX512-BF16|AVX512|AVX2|pre-AVX2|unknown)\\)$`));
+    expect(log[0]).toMatch(new RegExp(`^backend: tensorflow \\(@tensorflow/tfjs-node 4\\.22\\.0, TensorFlow 2\\.\\d+\\.\\d+; oneDNN ${onednn}[^;]*; native ops (on|off: [^;]+); signal guard (on|off: [^;]+); CPU (AMX|AVX512-BF16|AVX512|AVX2|pre-AVX2|unknown)\\)$`));
     if (userOneDnn === undefined) expect(process.env.TF_ENABLE_ONEDNN_OPTS).toBe('1'); // set before TensorFlow loaded
   });
 

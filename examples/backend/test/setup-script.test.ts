@@ -39,16 +39,21 @@ describe('setup-native-backend.mjs', () => {
     expect(result.seconds).toBeLessThan(30);
     // The GELU ops: reused (or built) for this CPU, and checked in a child process.
     if (process.env.AIRBENCH_REQUIRE_NATIVE === '1') expect(result.nativeOps).toEqual(['AirbenchGeluWithSlope', 'AirbenchGelu']);
+    // The signal guard (native/signal_guard.c): reused (or built), and checked in a child process.
+    if (process.env.AIRBENCH_REQUIRE_NATIVE === '1') expect(result.signalGuard).toBe(true);
   });
 
-  it.runIf(nativeBuilt)('without a C++ compiler the setup still succeeds, says why there are no native ops, and keeps a built one', () => {
-    const manifest = join(root, '.native', 'ops', 'manifest.json');
-    const before = existsSync(manifest) ? readFileSync(manifest, 'utf8') : null;
-    const setup = spawnSync(process.execPath, [setupScript], { cwd: root, encoding: 'utf8', env: { ...process.env, CXX: join(work, 'no-such-compiler') } });
+  it.runIf(nativeBuilt)('without a C or C++ compiler the setup still succeeds, says why there are no native ops and no signal guard, and keeps built ones', () => {
+    const manifests = [join(root, '.native', 'ops', 'manifest.json'), join(root, '.native', 'signal-guard', 'manifest.json')];
+    const read = () => manifests.map((m) => (existsSync(m) ? readFileSync(m, 'utf8') : null));
+    const before = read();
+    const none = join(work, 'no-such-compiler');
+    const setup = spawnSync(process.execPath, [setupScript], { cwd: root, encoding: 'utf8', env: { ...process.env, CXX: none, CC: none } });
     expect(setup.status).toBe(0);
-    expect(setup.stdout).toContain(`[native-backend] no native ops (no C++ compiler (${join(work, 'no-such-compiler')})); the examples use tfjs ops for GELU instead (slower)`);
+    expect(setup.stdout).toContain(`[native-backend] no native ops (no C++ compiler (${none})); the examples use tfjs ops for GELU instead (slower)`);
+    expect(setup.stdout).toContain(`[native-backend] no signal guard (no C compiler (${none})): a signal handled while TensorFlow computes can corrupt the heap (examples/backend/README.md)`);
     expect(setup.stdout).toMatch(/ready: @tensorflow\/tfjs-node on TensorFlow .* \(existing\) in /);
-    expect(existsSync(manifest) ? readFileSync(manifest, 'utf8') : null).toBe(before);
+    expect(read()).toEqual(before);
   });
 
   it('waits for another setup holding the lock, then runs; takes over a lock whose owner died', async () => {
