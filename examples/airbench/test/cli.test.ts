@@ -217,7 +217,7 @@ describe('in child processes: kill -9, and oneDNN and native ops off', () => {
     // largest process, 2026-12-07); a fixed 1 MB mmap threshold returns them: 1.04 GB, a second slower.
     const child = start([...run, '--checkpoint-every', 'off', '--out', oneDnnOffOut], { TF_ENABLE_ONEDNN_OPTS: '0', AIRBENCH_NATIVE_OPS: '0', MALLOC_MMAP_THRESHOLD_: '1048576' });
     expect(await child.code, child.output()).toBe(0);
-    expect(child.output()).toMatch(/backend: tensorflow .*; oneDNN off \(TF_ENABLE_ONEDNN_OPTS\); native ops off: AIRBENCH_NATIVE_OPS=0; CPU /);
+    expect(child.output()).toMatch(/backend: tensorflow .*; oneDNN off \(TF_ENABLE_ONEDNN_OPTS\); native ops off: AIRBENCH_NATIVE_OPS=0; signal guard (on|off: [^;]+); CPU /);
   });
 });
 
