@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 
-export const GUARD_FILE = 'signal_guard.node';
+const GUARD_FILE = 'signal_guard.node';
 
 /** Builds (or reuses) .native/signal-guard/signal_guard.node and checks it in a child process. */
 export function buildSignalGuard({ root, say, log }) {
